@@ -21,6 +21,7 @@ from vidgen_tf.data.physics import (DIRECTIONS, bounce_step, bounce_trajectories
                                     direction_index)
 from vidgen_tf.data.pipeline import make_dataset
 from vidgen_tf.data.synthetic import SyntheticVideos
+from vidgen_tf.data.throughput import measure_throughput
 from vidgen_tf.data.video_folder import VideoFolder
 from vidgen_tf.data.video_io import (SUPPORTED_EXTENSIONS, VideoInfo, VideoReadError,
                                      probe_video, read_video)
@@ -30,6 +31,6 @@ __all__ = [
     "GlyphJitter", "MNISTUnavailableError", "MovingDigits", "MovingMNIST", "SHAPES", "SIZES",
     "SUPPORTED_EXTENSIONS", "SyntheticVideos", "VideoFolder", "VideoInfo", "VideoReadError",
     "bounce_step", "bounce_trajectories", "direction_index", "load_mnist",
-    "load_moving_mnist_test_seq", "make_dataset", "parse_bair_example", "probe_video",
+    "load_moving_mnist_test_seq", "make_dataset", "measure_throughput", "parse_bair_example", "probe_video",
     "read_video", "render_digits", "to_float", "to_uint8", "write_bair_tfrecord",
 ]

@@ -1,0 +1,73 @@
+"""Course tooling from the command line.
+
+    python -m vidgen_tf.course release [--notebooks notebooks] [--lessons lessons]
+    python -m vidgen_tf.course check-release
+    python -m vidgen_tf.course grade SUBMISSIONS... [--out report] [--reference notebooks]
+                                     [--cell-timeout 120] [--timeout 1800]
+    python -m vidgen_tf.course execute NOTEBOOKS... [--profile cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m vidgen_tf.course",
+                                     description="Release, grade and execute the lessons.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("release", help="write lessons/ (student edition) from notebooks/")
+    p.add_argument("--notebooks", default="notebooks")
+    p.add_argument("--lessons", default="lessons")
+
+    p = commands.add_parser("check-release", help="fail if lessons/ is out of date")
+    p.add_argument("--notebooks", default="notebooks")
+    p.add_argument("--lessons", default="lessons")
+
+    p = commands.add_parser("grade", help="grade student notebooks with nbval")
+    p.add_argument("submissions", nargs="+", help="notebooks, or folders of notebooks")
+    p.add_argument("--out", default="report", help="report path without extension")
+    p.add_argument("--reference", default="notebooks", help="the instructor's notebooks")
+    p.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell")
+    p.add_argument("--timeout", type=int, default=1800, help="seconds per notebook")
+    p.add_argument("--profile", default="smoke")
+
+    p = commands.add_parser("execute", help="run notebooks in place and save their outputs")
+    p.add_argument("notebooks", nargs="+")
+    p.add_argument("--profile", default="cpu")
+    p.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
+
+    args = parser.parse_args(argv)
+    if args.command == "release":
+        from vidgen_tf.course.release import release
+
+        for path in release(args.notebooks, args.lessons):
+            print(f"wrote {path}")
+    elif args.command == "check-release":
+        from vidgen_tf.course.release import out_of_date
+
+        stale = out_of_date(args.notebooks, args.lessons)
+        if stale:
+            print(f"lessons/ is out of date for {', '.join(stale)}: run "
+                  f"python -m vidgen_tf.course release", file=sys.stderr)
+            return 1
+        print("lessons/ is up to date")
+    elif args.command == "grade":
+        from vidgen_tf.course.grade import grade
+
+        grade(args.submissions, args.reference, args.out, args.cell_timeout, args.timeout,
+              args.profile)
+    elif args.command == "execute":
+        from vidgen_tf.course.execute import execute_notebook
+
+        for path in args.notebooks:
+            print(f"executing {path} at profile {args.profile} ...", flush=True)
+            seconds = execute_notebook(path, args.profile, args.timeout)
+            print(f"{path}: {seconds:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""The registered exercises, one module per lesson (importing registers them)."""
+
+from vidgen_tf.course.exercises import lesson00  # noqa: F401
