@@ -5,6 +5,7 @@
     python -m vidgen_tf.course grade SUBMISSIONS... [--out report] [--reference notebooks]
                                      [--cell-timeout 120] [--timeout 1800]
     python -m vidgen_tf.course execute NOTEBOOKS... [--profile cpu]
+    python -m vidgen_tf.course sync-colab [--notebooks notebooks]
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def main(argv=None):
     p.add_argument("--profile", default="cpu")
     p.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
 
+    p = commands.add_parser("sync-colab", help="make every notebook open with the Colab cell")
+    p.add_argument("--notebooks", default="notebooks")
+
     args = parser.parse_args(argv)
     if args.command == "release":
         from vidgen_tf.course.release import release
@@ -66,6 +70,20 @@ def main(argv=None):
             print(f"executing {path} at profile {args.profile} ...", flush=True)
             seconds = execute_notebook(path, args.profile, args.timeout)
             print(f"{path}: {seconds:.0f} s")
+    elif args.command == "sync-colab":
+        import os
+
+        import nbformat
+
+        from vidgen_tf.course.colab import sync_setup_cell
+        from vidgen_tf.course.release import lesson_files
+
+        for name in lesson_files(args.notebooks):
+            path = os.path.join(args.notebooks, name)
+            notebook = nbformat.read(path, as_version=4)
+            if sync_setup_cell(notebook):
+                nbformat.write(notebook, path)
+                print(f"updated {path}")
     return 0
 
 

@@ -25,3 +25,22 @@ def colab_setup_source(url: str = REPOSITORY_URL) -> str:
         "if \"google.colab\" in sys.modules:\n"
         f"    !pip install -q \"vidgen_tf @ git+{url}\" \"moviepy>=2.1\""
     )
+
+
+def is_setup_cell(cell) -> bool:
+    """Whether a notebook cell is a (possibly outdated) Colab set-up cell."""
+    return cell.cell_type == "code" and cell.source.startswith("# NBVAL_SKIP\n# On Colab")
+
+
+def sync_setup_cell(notebook) -> bool:
+    """Make ``colab_setup_source()`` the notebook's first cell; return whether it changed."""
+    import nbformat
+
+    first = notebook.cells[0] if notebook.cells else None
+    if first is not None and is_setup_cell(first):
+        if first.source == colab_setup_source():
+            return False
+        first.source = colab_setup_source()
+        return True
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(colab_setup_source()))
+    return True

@@ -55,7 +55,7 @@ def load_mnist(path=None):
         try:
             return keras.datasets.mnist.load_data()
         except Exception as error:  # network errors come in many types
-            cache = os.path.join(keras.config.keras_home(), "datasets", "mnist.npz")
+            cache = os.path.join(_keras_home(), "datasets", "mnist.npz")
             raise MNISTUnavailableError(
                 f"MNIST is not in Keras' cache ({cache}) and could not be downloaded "
                 f"({type(error).__name__}: {error}). Copy mnist.npz there or pass "
@@ -82,6 +82,16 @@ def load_mnist(path=None):
                 f"got x_{split} {x.shape} and y_{split} {y.shape}."
             )
     return ((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]))
+
+
+def _keras_home():
+    """Where Keras caches downloads (``KERAS_HOME``, read when Keras was imported)."""
+    try:
+        from keras.src.backend.config import keras_home
+
+        return keras_home()
+    except ImportError:  # a Keras without this private helper
+        return os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
 
 
 class MovingMNIST(MovingDigits):

@@ -54,8 +54,9 @@ def affine_matrices(scale, rotation=0.0, shear=0.0, aspect=1.0):
                                for v in (rotation, shear, aspect))
     c, s = np.cos(rotation), np.sin(rotation)
     zeros, ones = np.zeros(n), np.ones(n)
-    # (y, x) coordinates with y down: a counter-clockwise turn on screen.
-    rot = np.stack([np.stack([c, s], -1), np.stack([-s, c], -1)], -2)
+    # (y, x) coordinates with y down: a point right of the centre, (0, 1), turns to (-1, 0),
+    # above it: counter-clockwise on screen.
+    rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
     shr = np.stack([np.stack([ones, zeros], -1), np.stack([-shear, ones], -1)], -2)
     asp = np.stack([np.stack([ones, zeros], -1), np.stack([zeros, aspect], -1)], -2)
     return scale[:, None, None] * (rot @ shr @ asp)

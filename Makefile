@@ -1,0 +1,55 @@
+# vidgen_tf: the whole set-up is `make lab` (run the course) or `make test` (run the tests).
+# Both create .venv with the requirements and the package (editable) on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install lab test test-unit test-notebooks bench release check-release notebooks clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "vidgen_tf needs Python 3.10 or newer: run make PYTHON=python3.11 ...")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Serve the course in JupyterLab (the reader's edition; students open lessons/).
+lab: install
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
+
+# Unit tests, course-tooling tests, then every notebook top to bottom at the smoke profile.
+test: install
+	VIDGEN_PROFILE=smoke $(PY) -m pytest -q tests
+	VIDGEN_PROFILE=smoke $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+		--nbval-cell-timeout=600 notebooks
+
+test-unit: install
+	VIDGEN_PROFILE=smoke $(PY) -m pytest -q tests
+
+test-notebooks: install
+	VIDGEN_PROFILE=smoke $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+		--nbval-cell-timeout=600 notebooks
+
+# Benchmarks: writes benchmarks/results.md and benchmarks/results.json.
+bench: install
+	$(PY) -m vidgen_tf.bench
+
+# The student edition (lessons/) from the reader's edition (notebooks/).
+release: install
+	$(PY) -m vidgen_tf.course release
+
+check-release: install
+	$(PY) -m vidgen_tf.course check-release
+
+# Re-execute the reader's edition at the cpu profile (the committed outputs), then release.
+notebooks: install
+	$(PY) -m vidgen_tf.course execute notebooks/[0-9][0-9]_*.ipynb --profile cpu
+	$(PY) -m vidgen_tf.course release
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,96 @@
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from tests.conftest import counting_frames, write_with_moviepy
+from vidgen_tf.data import VideoFolder, make_dataset
+from vidgen_tf.data.video_folder import humanize
+
+
+@pytest.fixture
+def ucf(tmp_path):
+    """A folder in the UCF-101 layout: 2 classes, 4 good videos, 2 bad files, 1 ignored."""
+    root = tmp_path / "ucf"
+    frames = counting_frames(20)
+    for name in ("ApplyEyeMakeup", "Basketball"):
+        (root / name).mkdir(parents=True)
+    write_with_moviepy(str(root / "ApplyEyeMakeup" / "v_a1.avi"), frames)
+    write_with_moviepy(str(root / "ApplyEyeMakeup" / "v_a2.mp4"), frames[:6])   # short
+    write_with_moviepy(str(root / "Basketball" / "v_b1.avi"), frames[::-1])
+    write_with_moviepy(str(root / "Basketball" / "v_b2.webm"), frames)
+    (root / "Basketball" / "v_bad.avi").write_bytes(b"\x00" * 3000)
+    (root / "Basketball" / "v_empty.mp4").write_bytes(b"")
+    (root / "Basketball" / "notes.txt").write_text("not a video")
+    return root, frames
+
+
+def test_layout_labels_and_skipped_files(ucf):
+    root, _ = ucf
+    with pytest.warns(UserWarning, match=r"skipped 2 of 6 files .*v_bad.avi"):
+        folder = VideoFolder(root, num_frames=8, image_size=16)
+    assert folder.classes == ["ApplyEyeMakeup", "Basketball"]
+    assert [os.path.basename(f) for f in folder.files] == ["v_a1.avi", "v_a2.mp4", "v_b1.avi",
+                                                           "v_b2.webm"]
+    np.testing.assert_array_equal(folder.labels, [0, 0, 1, 1])
+    assert len(folder) == 4 and len(folder.skipped) == 2
+
+
+def test_clips_sample_frames_with_stride_and_pad_short_files(ucf):
+    root, frames = ucf
+    with pytest.warns(UserWarning):
+        folder = VideoFolder(root, num_frames=4, stride=3, image_size=(32, 48))
+    clip = folder.read_clip(0, start=2)                     # lossless avi, full size
+    np.testing.assert_array_equal(clip, frames[[2, 5, 8, 11]])
+    short = folder.read_clip(1, start=0)                    # 6 frames: 0, 3, then padding
+    assert short.shape == (4, 32, 48, 3)
+    np.testing.assert_array_equal(short[2], short[1])
+    np.testing.assert_array_equal(short[3], short[1])
+    assert folder.max_start(0) == 20 - 10 and folder.max_start(1) == 0
+    middle = folder.read_clip(0)                            # None: the middle clip
+    np.testing.assert_array_equal(middle, frames[[5, 8, 11, 14]])
+
+
+def test_tf_dataset_decodes_every_file_with_labels(ucf):
+    root, _ = ucf
+    with pytest.warns(UserWarning):
+        folder = VideoFolder(root, num_frames=5, image_size=16)
+    clips = list(folder.as_tf_dataset(shuffle=False, random_start=False).as_numpy_iterator())
+    assert [c["label"] for c in clips] == [0, 0, 1, 1]
+    assert clips[0]["caption"] == b"apply eye makeup" and clips[0]["video"].shape == (5, 16, 16, 3)
+    shuffled = list(folder.as_tf_dataset(shuffle=True).as_numpy_iterator())
+    assert sorted(c["path"] for c in shuffled) == sorted(c["path"] for c in clips)
+    batch = next(iter(make_dataset(folder, batch_size=4, keys=("label",))))
+    assert batch["video"].shape == (4, 5, 16, 16, 3)
+    assert -1.0 <= batch["video"].numpy().min() and batch["video"].numpy().max() <= 1.0
+
+
+def test_a_file_that_breaks_after_opening_is_dropped_with_a_warning(ucf):
+    root, _ = ucf
+    with pytest.warns(UserWarning):
+        folder = VideoFolder(root, num_frames=5, image_size=16)
+    os.remove(folder.files[2])
+    with pytest.warns(UserWarning, match="skipping a clip.*v_b1.avi"):
+        clips = list(folder.as_tf_dataset(shuffle=False).as_numpy_iterator())
+    assert [c["label"] for c in clips] == [0, 0, 1]
+
+
+def test_folders_without_good_videos_are_errors(tmp_path, ucf):
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        VideoFolder(tmp_path / "nowhere")
+    (tmp_path / "empty_root").mkdir()
+    with pytest.raises(ValueError, match="holds no video files in the UCF-101 layout"):
+        VideoFolder(tmp_path / "empty_root")
+    bad = tmp_path / "bad" / "Class"
+    bad.mkdir(parents=True)
+    (bad / "a.avi").write_bytes(b"junk" * 100)
+    (bad / "b.mp4").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"all files are bad: 2 of 2"):
+        VideoFolder(tmp_path / "bad")
+
+
+def test_humanize():
+    assert humanize("ApplyEyeMakeup") == "apply eye makeup"
+    assert humanize("playing_guitar") == "playing guitar"
+    assert humanize("YoYo") == "yo yo"

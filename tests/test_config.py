@@ -1,0 +1,70 @@
+import dataclasses
+import random
+
+import numpy as np
+import pytest
+
+from vidgen_tf import config
+from vidgen_tf.config import PROFILES, get_profile, seed_everything
+
+
+def test_profiles_have_increasing_budgets():
+    smoke, cpu, gpu = PROFILES["smoke"], PROFILES["cpu"], PROFILES["gpu"]
+    assert smoke.train_steps < cpu.train_steps < gpu.train_steps
+    assert smoke.image_size <= cpu.image_size <= gpu.image_size
+    assert smoke.batch_size < cpu.batch_size < gpu.batch_size
+    # XLA made CPU train steps ~30x slower here: only the gpu profile turns it on.
+    assert not smoke.jit_compile and not cpu.jit_compile and gpu.jit_compile
+    assert gpu.precision == "mixed_float16" and cpu.precision == "float32"
+
+
+def test_env_variable_selects_profile(monkeypatch):
+    monkeypatch.setenv("VIDGEN_PROFILE", "GPU ")
+    assert get_profile().name == "gpu"
+    assert get_profile("smoke").name == "smoke"        # an explicit name wins
+
+
+def test_devices_select_profile_without_env(monkeypatch):
+    monkeypatch.delenv("VIDGEN_PROFILE", raising=False)
+    assert config.detect_device() == "cpu"             # this machine has no GPU
+    assert get_profile().name == "cpu"
+    monkeypatch.setattr(config, "detect_device", lambda: "gpu")
+    assert get_profile().name == "gpu"
+
+
+def test_unknown_profile_lists_valid_names(monkeypatch):
+    monkeypatch.setenv("VIDGEN_PROFILE", "laptop")
+    with pytest.raises(ValueError, match=r"'laptop'.*VIDGEN_PROFILE.*cpu, gpu, smoke"):
+        get_profile()
+
+
+def test_profile_is_frozen_and_pick_chooses_by_name():
+    profile = get_profile("cpu")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        profile.batch_size = 3
+    assert profile.pick(smoke=1, cpu=2, gpu=3) == 2
+    assert profile.replace(batch_size=3).batch_size == 3 and profile.batch_size == 16
+    with pytest.raises(KeyError, match="active profile is 'cpu'"):
+        profile.pick(smoke=1, gpu=3)
+
+
+def _draws():
+    import keras
+    import tensorflow as tf
+
+    return (random.random(), float(np.random.rand()), float(tf.random.uniform(())),
+            float(keras.random.normal(())))
+
+
+def test_seed_everything_repeats_every_generator():
+    seed_everything(7)
+    first = _draws()
+    seed_everything(7)
+    assert _draws() == first
+    seed_everything(8)
+    assert all(a != b for a, b in zip(_draws(), first))
+
+
+def test_seed_everything_rejects_non_int():
+    with pytest.raises(TypeError, match="expects an int"):
+        seed_everything("7")
