@@ -58,7 +58,7 @@ def encode_gif(video, fps=8) -> bytes:
     frames = as_frames(video)
     duration = max(20, int(round(1000 / fps)))
     if frames.shape[-1] == 1:
-        images = [Image.fromarray(f[..., 0], "L") for f in frames]
+        images = [Image.fromarray(f[..., 0]) for f in frames]          # mode "L"
     else:
         # One palette for the whole clip, so that colours do not flicker between frames.
         stacked = Image.fromarray(np.concatenate(list(frames), axis=0))
