@@ -19,10 +19,18 @@ from __future__ import annotations
 import numpy as np
 
 
+def _psd_eigenvalues(values):
+    """Eigenvalues of a PSD matrix with rounding noise removed: values below the numerical
+    rank threshold ``d * eps * max|value|`` are zero (their square roots, about 1e-8 each,
+    would otherwise add up)."""
+    tolerance = values.size * np.finfo(np.float64).eps * max(np.abs(values).max(), 1e-300)
+    return np.where(values > tolerance, values, 0.0)
+
+
 def _psd_sqrt(matrix):
-    """Square root of a symmetric positive semi-definite matrix (negative rounding clipped)."""
+    """Square root of a symmetric positive semi-definite matrix."""
     values, vectors = np.linalg.eigh(matrix)
-    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+    return (vectors * np.sqrt(_psd_eigenvalues(values))) @ vectors.T
 
 
 def _check(mu, sigma, name):
@@ -53,7 +61,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
                          f"{mu1.size} and {mu2.size}.")
     root = _psd_sqrt(sigma1)
     middle = root @ sigma2 @ root
-    trace_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2.0), 0.0, None)).sum()
+    trace_sqrt = np.sqrt(_psd_eigenvalues(np.linalg.eigvalsh((middle + middle.T) / 2.0))).sum()
     distance = np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_sqrt
     return float(max(distance, 0.0))
 
