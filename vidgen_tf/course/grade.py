@@ -158,31 +158,31 @@ def run_nbval(notebook_path, cell_timeout, total_timeout, profile="smoke"):
             bad = case.find("failure")
             if bad is None:
                 bad = case.find("error")
-            skipped = case.find("skipped")
             if bad is not None:
                 results[int(match.group(1))] = (False, _reason(bad))
-            elif skipped is None:
+            elif case.find("skipped") is None:
                 results[int(match.group(1))] = (True, "")
     elif problem is None:
         problem = "the notebook could not be run (nbval produced no report)"
     return results, problem
 
 
+ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")
+
+
 def _reason(element):
-    """A one-line reason from a JUnit failure element."""
-    text = (element.get("message") or "") + "\n" + (element.text or "")
-    for pattern in (r"(AssertionError: .*)", r"(Exercise \S+ (?:failed|not done).*)",
-                    r"(Timeout of .*)", r"(Kernel dead.*)", r"(Cell outputs differ)",
-                    r"(\w+Error: .*)"):
-        match = re.search(pattern, text)
-        if match:
-            return _clean(match.group(1))[:300]
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    return _clean(lines[0] if lines else "failed")[:300]
-
-
-def _clean(text):
-    return re.sub(r"\x1b\[[0-9;]*m", "", text).strip()
+    """A one-line reason from a JUnit failure element: the exception line of the traceback
+    (the last one), else nbval's own message (time limit, dead kernel, differing output)."""
+    text = ANSI.sub("", (element.get("message") or "") + "\n" + (element.text or ""))
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    exceptions = [ln for ln in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)"
+                                                 r"(: .*)?$", ln)]
+    if exceptions:
+        return exceptions[-1][:300]
+    for line in lines:
+        if re.search(r"Timeout of|Kernel dead|Cell outputs differ|Cell \d+:", line):
+            return re.sub(r"^Cell \d+: ", "", line)[:300]
+    return (lines[0] if lines else "failed")[:300]
 
 
 def grade_one(path, reference_dir, cell_timeout=120, total_timeout=1800, profile="smoke"):
@@ -223,8 +223,10 @@ def grade_one(path, reference_dir, cell_timeout=120, total_timeout=1800, profile
             rows.append(Result(student, lesson, exercise_id, "passed" if passed else "failed",
                                int(passed), reason))
         else:
-            rows.append(Result(student, lesson, exercise_id, "not run", 0,
-                               problem or "the run stopped before this check"))
+            stops = [n for n in sorted(results) if n < number and not results[n][0]]
+            why = (f"the run stopped at code cell {stops[-1]}: {results[stops[-1]][1]}"
+                   if stops else "the run stopped before this check")
+            rows.append(Result(student, lesson, exercise_id, "not run", 0, problem or why))
     return rows
 
 

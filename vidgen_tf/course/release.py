@@ -82,7 +82,9 @@ def student_edition(notebook, where: str = "notebook"):
         cell.outputs = []
         cell.execution_count = None
         cell.metadata.pop("execution", None)
-    notebook.metadata.setdefault("vidgen_tf", {})["edition"] = "student"
+    meta = notebook.metadata.setdefault("vidgen_tf", {})
+    meta["edition"] = "student"
+    meta.pop("executed", None)          # the reader's edition's run, not this notebook's
     return notebook
 
 

@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from vidgen_tf.course import EXERCISES, check_exercise
+from vidgen_tf.data import bounce_step
+from vidgen_tf.metrics import frame_differences, psnr
+
+
+def _psnr_frame(frame, reference):
+    return float(psnr(frame[None, None], reference[None, None])[0])
+
+
+REFERENCES = {"0.1": bounce_step, "0.2": frame_differences, "0.3": _psnr_frame}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(REFERENCES))
+def test_reference_answers_pass_with_one_deterministic_line(exercise_id, capsys):
+    check_exercise(exercise_id, REFERENCES[exercise_id])
+    first = capsys.readouterr().out
+    check_exercise(exercise_id, REFERENCES[exercise_id])      # fresh random inputs
+    assert capsys.readouterr().out == first
+    assert first.startswith(f"Exercise {exercise_id} passed: ") and first.count("\n") == 1
+
+
+def test_every_registered_exercise_has_a_reference_here():
+    check_exercise("0.1", bounce_step)                       # imports the registry
+    assert set(REFERENCES) <= set(EXERCISES)
+    assert {e for e in EXERCISES if e.startswith("0.")} == set(REFERENCES)
+
+
+def test_a_bounce_without_velocity_flip_is_caught():
+    def forgets_velocity(position, velocity, low, high):
+        new_position, _ = bounce_step(position, velocity, low, high)
+        return new_position, velocity
+
+    with pytest.raises(AssertionError, match=r"Exercise 0.1 failed: new_velocity differs at"):
+        check_exercise("0.1", forgets_velocity)
+
+
+def test_a_bounce_that_clamps_instead_of_mirroring_is_caught():
+    def clamps(position, velocity, low, high):
+        new = position + velocity
+        hit = (new < low) | (new > high)
+        return np.clip(new, low, high), np.where(hit, -velocity, velocity)
+
+    with pytest.raises(AssertionError, match="new_position differs"):
+        check_exercise("0.1", clamps)
+
+
+def test_wrong_shapes_and_types_are_explained():
+    with pytest.raises(AssertionError, match=r"motion_map\(video\) has shape"):
+        check_exercise("0.2", lambda video: np.abs(np.diff(video, axis=0)))   # keeps channels
+    with pytest.raises(AssertionError, match="must return a pair"):
+        check_exercise("0.1", lambda p, v, low, high: p)
+
+
+def test_psnr_with_the_wrong_peak_is_caught():
+    def peak_one(frame, reference):
+        return 10 * np.log10(1.0 / np.mean((frame - reference) ** 2))
+
+    with pytest.raises(AssertionError, match="psnr_from_definition differs"):
+        check_exercise("0.3", peak_one)
+
+
+def test_unfinished_and_unknown_exercises():
+    def stub(*args):
+        raise NotImplementedError
+
+    with pytest.raises(AssertionError, match="not done yet.*NotImplementedError"):
+        check_exercise("0.2", stub)
+    with pytest.raises(KeyError, match="No exercise '9.9'"):
+        check_exercise("9.9", stub)
+    with pytest.raises(AssertionError, match="expected your function"):
+        check_exercise("0.1", 42)
