@@ -1,0 +1,49 @@
+"""Benchmarks: registered measurements whose results are committed in ``benchmarks/``.
+
+A benchmark is a function registered with ``@benchmark(name, description)``. It takes
+``quick`` (a much smaller run, for tests) and returns a dict:
+
+- ``metrics``: ``{name: number}`` shown in the results table (throughputs, scores, times);
+- ``details`` (optional): a Markdown block (a table of scores, a note) shown under it.
+
+``python -m vidgen_tf.bench [names] [--quick] [--out benchmarks]`` runs each selected benchmark
+in a fresh process (so that its peak memory is its own), records wall time and peak memory,
+merges the entries into ``benchmarks/results.json`` (benchmarks not re-run keep their last
+results) and rewrites ``benchmarks/results.md``. A benchmark reports; it never fails a test for
+being slow.
+
+Later lessons register their models here (one module per subject, imported below).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+BENCHMARKS: dict[str, "Benchmark"] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Benchmark:
+    name: str
+    description: str
+    run: Callable
+
+
+def benchmark(name: str, description: str):
+    """Register ``run(quick: bool) -> dict`` as benchmark ``name``."""
+
+    def register(run):
+        if name in BENCHMARKS:
+            raise ValueError(f"Benchmark {name!r} is registered twice.")
+        BENCHMARKS[name] = Benchmark(name, description, run)
+        return run
+
+    return register
+
+
+def load_all():
+    """Import every module that registers benchmarks; return the registry."""
+    from vidgen_tf.bench import data_generation  # noqa: F401
+
+    return BENCHMARKS
