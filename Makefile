@@ -18,9 +18,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-# Serve the course in JupyterLab (the reader's edition; students open lessons/).
+# Serve the course in JupyterLab (the reader's edition; students open lessons/). Jupyter refuses
+# to run as root unless told (containers, Colab-like machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: install
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
 
 # Unit tests, course-tooling tests, then every notebook top to bottom at the smoke profile.
 test: install
