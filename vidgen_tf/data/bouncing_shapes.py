@@ -18,7 +18,7 @@ import functools
 import numpy as np
 
 from vidgen_tf.data import captions, physics, sprites
-from vidgen_tf.data.synthetic import SyntheticVideos, check_int, count_range
+from vidgen_tf.data.synthetic import SyntheticVideos, count_range, sprite_motion
 
 SHAPES = ("circle", "square", "triangle", "diamond", "cross", "star")
 COLORS = {
@@ -109,20 +109,8 @@ class BouncingShapes(SyntheticVideos):
         super().__init__(num_frames=num_frames, image_size=image_size, seed=seed, split=split)
         name = type(self).__name__
         self.num_shapes = count_range("num_shapes", num_shapes, 1, 9, name)
-        if shape_size is None:
-            shape_size = max(6, round(self.image_size * 3 / 8))
-        self.shape_size = check_int("shape_size", shape_size, 4, name)
-        if self.shape_size > self.image_size:
-            raise ValueError(f"{name}: shape_size ({shape_size}) must not exceed image_size "
-                             f"({image_size}).")
-        if speed_range is None:
-            speed_range = (self.image_size / 32, self.image_size / 16)
-        low, high = (float(v) for v in speed_range)
-        if not 0 <= low <= high <= self.image_size - self.shape_size:
-            raise ValueError(
-                f"{name}: speed_range must be (min, max) with 0 <= min <= max <= image_size - "
-                f"shape_size = {self.image_size - self.shape_size}, got {speed_range!r}.")
-        self.speed_range = (low, high)
+        self.shape_size, self.speed_range = sprite_motion(
+            name, "shape_size", shape_size, 3 / 8, self.image_size, speed_range)
 
     def _generate_chunk(self, rng, n):
         k_max = self.num_shapes[1]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidgen_tf.data import captions, glyphs, physics, sprites
-from vidgen_tf.data.synthetic import SyntheticVideos, check_int, count_range
+from vidgen_tf.data.synthetic import SyntheticVideos, count_range, sprite_motion
 
 
 class MovingDigits(SyntheticVideos):
@@ -55,20 +55,8 @@ class MovingDigits(SyntheticVideos):
         super().__init__(num_frames=num_frames, image_size=image_size, seed=seed, split=split)
         name = type(self).__name__
         self.num_digits = count_range("num_digits", num_digits, 1, 9, name)
-        if digit_size is None:
-            digit_size = max(8, round(self.image_size * 7 / 16))
-        self.digit_size = check_int("digit_size", digit_size, 4, name)
-        if self.digit_size > self.image_size:
-            raise ValueError(f"{name}: digit_size ({digit_size}) must not exceed image_size "
-                             f"({image_size}).")
-        if speed_range is None:
-            speed_range = (self.image_size / 32, self.image_size / 16)
-        low, high = (float(v) for v in speed_range)
-        if not 0 <= low <= high <= self.image_size - self.digit_size:
-            raise ValueError(
-                f"{name}: speed_range must be (min, max) with 0 <= min <= max <= image_size - "
-                f"digit_size = {self.image_size - self.digit_size}, got {speed_range!r}.")
-        self.speed_range = (low, high)
+        self.digit_size, self.speed_range = sprite_motion(
+            name, "digit_size", digit_size, 7 / 16, self.image_size, speed_range)
         self.jitter = jitter
 
     # The label that says which glyph source drew each digit.

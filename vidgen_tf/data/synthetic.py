@@ -41,6 +41,37 @@ def count_range(name, value, minimum, maximum, owner):
     return int(low), int(high)
 
 
+def sprite_motion(owner, size_name, sprite_size, default_fraction, image_size, speed_range):
+    """Check a bouncing-sprite dataset's sprite size and speed range; fill in defaults.
+
+    Args:
+        owner: str. The dataset's name, for messages.
+        size_name: str. The argument's name (``"digit_size"``, ``"shape_size"``).
+        sprite_size: int or None. None takes ``default_fraction`` of the frame.
+        default_fraction: float.
+        image_size: int. The frame side.
+        speed_range: ``(min, max)`` pixels per frame, or None for ``image_size / 32`` to
+            ``image_size / 16``.
+
+    Returns:
+        ``(sprite_size, (min_speed, max_speed))``.
+    """
+    if sprite_size is None:
+        sprite_size = max(6, round(image_size * default_fraction))
+    sprite_size = check_int(size_name, sprite_size, 4, owner)
+    if sprite_size > image_size:
+        raise ValueError(f"{owner}: {size_name} ({sprite_size}) must not exceed image_size "
+                         f"({image_size}).")
+    if speed_range is None:
+        speed_range = (image_size / 32, image_size / 16)
+    low, high = (float(v) for v in speed_range)
+    room = image_size - sprite_size
+    if not 0 <= low <= high <= room:
+        raise ValueError(f"{owner}: speed_range must be (min, max) with 0 <= min <= max <= "
+                         f"image_size - {size_name} = {room}, got {speed_range!r}.")
+    return sprite_size, (low, high)
+
+
 class SyntheticVideos:
     """Base class: seeded, chunked, addressable clip generation and a tf.data view.
 
