@@ -32,6 +32,13 @@ def test_devices_select_profile_without_env(monkeypatch):
     assert get_profile().name == "gpu"
 
 
+def test_tpu_gets_bfloat16(monkeypatch):
+    monkeypatch.delenv("VIDGEN_PROFILE", raising=False)
+    monkeypatch.setattr(config, "detect_device", lambda: "tpu")
+    profile = get_profile()
+    assert profile.name == "gpu" and profile.precision == "mixed_bfloat16"
+
+
 def test_unknown_profile_lists_valid_names(monkeypatch):
     monkeypatch.setenv("VIDGEN_PROFILE", "laptop")
     with pytest.raises(ValueError, match=r"'laptop'.*VIDGEN_PROFILE.*cpu, gpu, smoke"):

@@ -143,7 +143,10 @@ def get_profile(name: str | None = None) -> Profile:
     if name is None and os.environ.get(PROFILE_ENV):
         name, source = os.environ[PROFILE_ENV], f"environment variable {PROFILE_ENV}"
     if name is None:
-        name = "cpu" if detect_device() == "cpu" else "gpu"
+        device = detect_device()
+        if device == "tpu":        # TPUs compute in bfloat16, not float16
+            return PROFILES["gpu"].replace(precision="mixed_bfloat16")
+        name = "cpu" if device == "cpu" else "gpu"
     key = name.strip().lower()
     if key not in PROFILES:
         raise ValueError(

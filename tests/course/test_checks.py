@@ -47,6 +47,16 @@ def test_a_bounce_that_clamps_instead_of_mirroring_is_caught():
         check_exercise("0.1", clamps)
 
 
+def test_changing_the_given_arrays_is_caught():
+    def in_place(position, velocity, low, high):
+        new_position, new_velocity = bounce_step(position, velocity, low, high)
+        position[...] = new_position
+        return new_position, new_velocity
+
+    with pytest.raises(AssertionError, match="changed the arrays it was given"):
+        check_exercise("0.1", in_place)
+
+
 def test_wrong_shapes_and_types_are_explained():
     with pytest.raises(AssertionError, match=r"motion_map\(video\) has shape"):
         check_exercise("0.2", lambda video: np.abs(np.diff(video, axis=0)))   # keeps channels

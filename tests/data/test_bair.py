@@ -29,6 +29,16 @@ def test_round_trip_in_the_published_format(tmp_path, sequences):
     assert batch.shape == (2, 4, 64, 64, 3)
 
 
+def test_bad_files_among_good_ones_are_skipped_and_counted(tmp_path, sequences):
+    write_bair_tfrecord(tmp_path / "good.tfrecords", sequences[0][:2])
+    (tmp_path / "broken.tfrecords").write_bytes(b"garbage" * 50)
+    (tmp_path / "empty.tfrecords").write_bytes(b"")
+    with pytest.warns(UserWarning, match=r"skipped 2 of 3 files \(first: BAIR file .*broken"):
+        data = BAIRRobotPushing(tmp_path, num_frames=2)
+    assert [p.endswith("good.tfrecords") for p in data.files] == [True]
+    assert len(list(data.as_tf_dataset())) == 2
+
+
 def test_png_encoded_frames_are_decoded(tmp_path, sequences):
     import tensorflow as tf
 

@@ -99,6 +99,7 @@ def test_smaller_frames_scale_the_digits():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(num_digits=0), "num_digits"),
     (dict(num_digits=(3, 1)), "num_digits"),
+    (dict(num_digits=[1, 2, 3]), "num_digits must be an int or a \\(min, max\\) pair"),
     (dict(image_size=32, digit_size=40), "digit_size"),
     (dict(split="validation"), "split must be one of"),
     (dict(speed_range=(1, 100)), "speed_range"),

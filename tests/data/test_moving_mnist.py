@@ -46,6 +46,15 @@ def test_offline_without_cache_names_the_embedded_alternative():
         pytest.skip("MNIST is cached or could be downloaded on this machine")
 
 
+def test_no_download_means_no_network():
+    from vidgen_tf.data.moving_mnist import _keras_home
+
+    if os.path.exists(os.path.join(_keras_home(), "datasets", "mnist.npz")):
+        pytest.skip("MNIST is cached on this machine")
+    with pytest.raises(MNISTUnavailableError, match=r"download=False.*MovingDigits"):
+        MovingMNIST(download=False)
+
+
 def test_bad_mnist_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="MovingDigits"):
         load_mnist(tmp_path / "missing.npz")

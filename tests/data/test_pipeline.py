@@ -65,6 +65,8 @@ def test_bad_sources_and_arguments(digits):
         make_dataset([1, 2, 3], 2)
     with pytest.raises(ValueError, match="batch_size"):
         make_dataset(digits, 0)
+    with pytest.raises(ValueError, match="num_clips applies to synthetic datasets only"):
+        make_dataset(np.zeros((2, 3, 8, 8, 1), np.uint8), 2, num_clips=2)
 
 
 def test_measure_throughput_counts_clips(digits):
@@ -91,3 +93,7 @@ def test_conversions_round_trip_every_value():
         to_float(floats)
     with pytest.raises(TypeError, match="float video"):
         to_uint8(np.array([1, 2], np.int64))
+    import ml_dtypes
+
+    bf16 = np.array([-1.0, 0.0, 1.0], dtype=ml_dtypes.bfloat16)
+    np.testing.assert_array_equal(to_uint8(bf16), [0, 128, 255])

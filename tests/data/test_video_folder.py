@@ -66,6 +66,23 @@ def test_tf_dataset_decodes_every_file_with_labels(ucf):
     assert -1.0 <= batch["video"].numpy().min() and batch["video"].numpy().max() <= 1.0
 
 
+def test_random_starts_are_seeded_and_new_every_epoch(ucf):
+    root, frames = ucf
+    with pytest.warns(UserWarning):
+        folder = VideoFolder(root, num_frames=3, image_size=(32, 48), seed=5)
+
+    def starts(seed):
+        # Frame t of the (lossless) avi files is grey level 10 t: the first pixel gives t.
+        dataset = folder.as_tf_dataset(shuffle=False, seed=seed).repeat(3)
+        return [int(c["video"][0, 0, 0, 0]) // 10 for c in dataset.as_numpy_iterator()
+                if c["path"].endswith(b"v_a1.avi")]
+
+    first = starts(1)
+    assert len(first) == 3 and len(set(first)) > 1          # a new start every epoch
+    assert all(0 <= s <= folder.max_start(0) for s in first)
+    assert starts(1) == first and starts(2) != first         # seeded
+
+
 def test_a_file_that_breaks_after_opening_is_dropped_with_a_warning(ucf):
     root, _ = ucf
     with pytest.warns(UserWarning):

@@ -60,8 +60,25 @@ def test_quality_metrics_reject_mismatches():
     a = np.zeros((1, 2, 8, 8, 1), np.uint8)
     with pytest.raises(ValueError, match=r"same shape.*\(1, 2, 8, 8, 1\) and \(1, 2, 8, 8, 3\)"):
         psnr(a, np.zeros((1, 2, 8, 8, 3), np.uint8))
-    with pytest.raises(ValueError, match="same dtype"):
+    with pytest.raises(ValueError, match=r"uint8 in \[0, 255\] or both float"):
         ssim(a, a.astype(np.float32))
+
+
+def test_float_precisions_mix(rng):
+    a = rng.uniform(-1, 1, size=(1, 2, 8, 8, 1)).astype(np.float32)
+    noisy = a + rng.normal(0, 0.1, size=a.shape)                     # float64
+    assert float(psnr(noisy, a)[0]) == pytest.approx(float(psnr(noisy.astype(np.float32), a)[0]),
+                                                     rel=1e-5)
+
+
+def test_ssim_of_constant_frames_by_hand():
+    # Flat frames have no contrast or structure: SSIM is the luminance term alone,
+    # (2 mx my + C1) / (mx^2 + my^2 + C1) with C1 = (0.01 * 1)^2 on values in [0, 1].
+    x = np.full((1, 1, 16, 16, 1), 0.2 * 2 - 1, np.float32)           # 0.2 in [0, 1]
+    y = np.full((1, 1, 16, 16, 1), 0.6 * 2 - 1, np.float32)           # 0.6 in [0, 1]
+    c1 = 0.01 ** 2
+    expected = (2 * 0.2 * 0.6 + c1) / (0.2 ** 2 + 0.6 ** 2 + c1)
+    assert float(ssim(x, y)[0]) == pytest.approx(expected, rel=1e-4)
 
 
 def _random_covariance(rng, d, rank):

@@ -122,3 +122,6 @@ def test_plot_history_pairs_training_and_validation():
     np.testing.assert_allclose(smooth.axes[0].lines[0].get_ydata(), [3.0, 2.5, 2.0])
     with pytest.raises(ValueError, match="no metric \\['kl'\\]"):
         plot_history(History(), keys=["kl"])
+    only_val = plot_history({"val_loss": [2.0, 1.0]}, smooth=5)     # fewer values than window
+    assert only_val.axes[0].get_title() == "loss"
+    np.testing.assert_array_equal(only_val.axes[0].lines[0].get_xdata(), [0, 1])

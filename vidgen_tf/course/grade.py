@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import importlib.util
 import json
 import os
 import re
@@ -32,8 +33,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ElementTree
-
 import nbformat
 
 CHECK_MARKER = "NBVAL_CHECK_OUTPUT"
@@ -67,11 +66,11 @@ def check_cells(notebook):
 def find_reference(path, notebook, reference_dir):
     """Path of the instructor notebook of a submission, or None."""
     names = [f for f in os.listdir(reference_dir) if f.endswith(".ipynb")]
-    lesson = None
-    if notebook is not None:
-        lesson = notebook.get("metadata", {}).get("vidgen_tf", {}).get("lesson")
+    meta = notebook.get("metadata", {}) if isinstance(notebook, dict) else {}
+    ours = meta.get("vidgen_tf") if isinstance(meta, dict) else None
+    lesson = ours.get("lesson") if isinstance(ours, dict) else None
     base = os.path.basename(path)
-    candidates = [f"{lesson}.ipynb"] if lesson else []
+    candidates = [f"{lesson}.ipynb"] if isinstance(lesson, str) and lesson else []
     candidates.append(base)
     prefix = re.match(r"^(\d\d)", base)
     if prefix:
@@ -121,6 +120,20 @@ def prepare(submission, reference):
     return notebook, positions
 
 
+# A pytest plugin written next to the submission: it records every cell's result the moment
+# the cell finishes, so that a run killed at the notebook's time limit keeps what it did.
+RECORDER = """
+import json
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or report.outcome != "passed":
+        with open("cell_results.jsonl", "a") as f:
+            f.write(json.dumps({"name": report.nodeid, "outcome": report.outcome,
+                                "when": report.when,
+                                "text": report.longreprtext[-4000:]}) + "\\n")
+"""
+
+
 def run_nbval(notebook_path, cell_timeout, total_timeout, profile="smoke"):
     """Run one notebook under ``pytest --nbval-lax`` in its folder.
 
@@ -129,52 +142,57 @@ def run_nbval(notebook_path, cell_timeout, total_timeout, profile="smoke"):
         ran; ``problem`` is None or why the run as a whole failed (time limit, crash).
     """
     folder = os.path.dirname(notebook_path)
-    report = os.path.join(folder, "junit.xml")
+    record = os.path.join(folder, "cell_results.jsonl")
     with open(os.path.join(folder, "pytest.ini"), "w") as f:
         f.write("[pytest]\n")
+    with open(os.path.join(folder, "conftest.py"), "w") as f:
+        f.write(RECORDER)
     command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
                f"--nbval-cell-timeout={cell_timeout}", "-p", "no:cacheprovider", "-q",
-               "--junitxml", report, os.path.basename(notebook_path)]
+               os.path.basename(notebook_path)]
     env = dict(os.environ, VIDGEN_PROFILE=profile, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
     problem = None
     process = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        process.communicate(timeout=total_timeout)
+        output, _ = process.communicate(timeout=total_timeout)
     except subprocess.TimeoutExpired:
         problem = f"the notebook exceeded the grading time limit of {total_timeout} s"
         os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        output, _ = process.communicate()
     results = {}
-    if os.path.exists(report):
-        try:
-            root = ElementTree.parse(report).getroot()
-        except ElementTree.ParseError:
-            root = None
-        for case in (root.iter("testcase") if root is not None else []):
-            match = re.search(r"Cell (\d+)", case.get("name", ""))
-            if not match:
-                continue
-            bad = case.find("failure")
-            if bad is None:
-                bad = case.find("error")
-            if bad is not None:
-                results[int(match.group(1))] = (False, _reason(bad))
-            elif case.find("skipped") is None:
-                results[int(match.group(1))] = (True, "")
-    elif problem is None:
-        problem = "the notebook could not be run (nbval produced no report)"
+    if os.path.exists(record):
+        with open(record) as f:
+            for line in f:
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError:   # a line cut short by the time limit
+                    continue
+                match = re.search(r"Cell (\d+)", item["name"])
+                if not match or item["outcome"] == "skipped":
+                    continue
+                number = int(match.group(1))
+                if item["outcome"] == "passed":
+                    results.setdefault(number, (True, ""))
+                else:
+                    results[number] = (False, _reason(item["text"]))
+    if not results and problem is None:
+        tail = _clean(output.decode(errors="replace")).strip().splitlines()[-3:]
+        problem = "the notebook could not be run: " + " | ".join(tail)[:300]
     return results, problem
 
 
 ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")
 
 
-def _reason(element):
-    """A one-line reason from a JUnit failure element: the exception line of the traceback
+def _clean(text):
+    return ANSI.sub("", text)
+
+
+def _reason(text):
+    """A one-line reason from a failed cell's report: the exception line of the traceback
     (the last one), else nbval's own message (time limit, dead kernel, differing output)."""
-    text = ANSI.sub("", (element.get("message") or "") + "\n" + (element.text or ""))
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in _clean(text).splitlines() if ln.strip()]
     exceptions = [ln for ln in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)"
                                                  r"(: .*)?$", ln)]
     if exceptions:
@@ -193,8 +211,9 @@ def grade_one(path, reference_dir, cell_timeout=120, total_timeout=1800, profile
     """
     try:
         submission = nbformat.read(path, as_version=4)
+        nbformat.validate(submission)
         invalid = None
-    except Exception as error:  # not JSON, not a notebook, unreadable
+    except Exception as error:  # not JSON, not a valid notebook, unreadable
         submission, invalid = None, f"not a valid notebook ({type(error).__name__}: {error})"
     reference_path = find_reference(path, submission, reference_dir)
     student = student_name(path, reference_path)
@@ -286,6 +305,9 @@ def grade(submissions, reference_dir="notebooks", out="report", cell_timeout=120
     Returns:
         list of ``Result``.
     """
+    if importlib.util.find_spec("nbval") is None:
+        raise RuntimeError("Grading needs nbval: pip install nbval (it is in requirements.txt "
+                           "and in the package's [dev] extra).")
     paths = []
     for item in submissions:
         if os.path.isdir(item):
@@ -297,7 +319,11 @@ def grade(submissions, reference_dir="notebooks", out="report", cell_timeout=120
     results = []
     for i, path in enumerate(paths, 1):
         log(f"[{i}/{len(paths)}] grading {path} ...")
-        rows = grade_one(path, reference_dir, cell_timeout, total_timeout, profile)
+        try:
+            rows = grade_one(path, reference_dir, cell_timeout, total_timeout, profile)
+        except Exception as error:  # whatever a submission does, the next one is graded
+            rows = [Result(student_name(path, None), "?", "*", "invalid notebook", 0,
+                           f"grading failed: {type(error).__name__}: {error}"[:300])]
         score = sum(r.points for r in rows)
         log(f"[{i}/{len(paths)}] {rows[0].student}: {score}/{len(rows)}")
         results += rows

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import glob
 import os
+import warnings
 
 import numpy as np
 
@@ -119,12 +120,14 @@ class BAIRRobotPushing:
         num_frames: int. Frames per clip, from the start of each sequence (at most 30).
         camera: ``"image_aux1"`` or ``"image_main"``.
 
-    Each file's first record is parsed when the dataset is made, so a file that is empty,
-    corrupt, or not in the BAIR format fails at once with its name.
+    Each file's first record is parsed when the dataset is made: a file that is empty,
+    corrupt, or not in the BAIR format is skipped with one warning that counts the skipped
+    files, and if no file is good that is an error naming the first one and why. A record
+    damaged further into a file is skipped (with TensorFlow's warning) while reading.
 
     Raises:
         FileNotFoundError: nothing matches ``pattern``.
-        ValueError: a file is empty, corrupt or not in the BAIR format; a bad argument.
+        ValueError: no file is readable in the BAIR format; a bad argument.
     """
 
     def __init__(self, pattern, num_frames=FRAMES_PER_SEQUENCE, camera="image_aux1"):
@@ -142,9 +145,19 @@ class BAIRRobotPushing:
             files.extend(sorted(glob.glob(p)))
         if not files:
             raise FileNotFoundError(f"BAIRRobotPushing: no TFRecord file matches {patterns}.")
-        self.files = files
+        self.files, self.skipped = [], []
         for path in files:
-            self._check(path)
+            try:
+                self._check(path)
+                self.files.append(path)
+            except ValueError as error:
+                self.skipped.append((path, str(error)))
+        if self.skipped:
+            message = (f"BAIRRobotPushing: skipped {len(self.skipped)} of {len(files)} files "
+                       f"(first: {self.skipped[0][1]})")
+            if not self.files:
+                raise ValueError(message.replace("skipped", "no readable file:", 1))
+            warnings.warn(message, stacklevel=2)
 
     def _check(self, path):
         import tensorflow as tf
@@ -175,8 +188,9 @@ class BAIRRobotPushing:
         files = tf.data.Dataset.from_tensor_slices(self.files)
         if shuffle_files:
             files = files.shuffle(len(self.files), seed=seed)
-        records = files.interleave(tf.data.TFRecordDataset, num_parallel_calls=tf.data.AUTOTUNE,
-                                   deterministic=True)
+        records = files.interleave(
+            lambda path: tf.data.TFRecordDataset(path).ignore_errors(log_warning=True),
+            num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         return records.map(lambda r: parse_bair_example(r, self.num_frames, self.camera),
                            num_parallel_calls=tf.data.AUTOTUNE)
 

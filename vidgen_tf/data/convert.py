@@ -38,7 +38,8 @@ def to_uint8(video):
         video = np.asarray(video)
         if video.dtype == np.uint8:
             return video
-        if not np.issubdtype(video.dtype, np.floating):
+        # bfloat16 (from mixed-precision models) is not a NumPy floating type, but casts.
+        if not (np.issubdtype(video.dtype, np.floating) or video.dtype.name == "bfloat16"):
             raise TypeError(f"to_uint8 expects a float video in [-1, 1] or uint8, got dtype "
                             f"{video.dtype}.")
         return np.round(np.clip((video.astype(np.float32) + 1.0) * 127.5, 0, 255)).astype(

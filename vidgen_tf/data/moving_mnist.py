@@ -33,13 +33,15 @@ class MNISTUnavailableError(RuntimeError):
     """MNIST (or the Moving MNIST test file) could not be found or downloaded."""
 
 
-def load_mnist(path=None):
+def load_mnist(path=None, download=True):
     """Load MNIST as ``((x_train, y_train), (x_test, y_test))``.
 
     Args:
         path: str or None. An ``.npz`` file with arrays ``x_train``, ``y_train``,
             ``x_test``, ``y_test`` (the layout of ``keras.datasets.mnist``). When None,
             ``keras.datasets.mnist.load_data()`` is used: Keras' cache, or a download.
+        download: bool. With ``path=None``, whether Keras may download MNIST when it is not
+            cached. ``False`` never touches the network (lessons and tests use that).
 
     Returns:
         uint8 images ``(N, 28, 28)`` and int labels ``(N,)`` for both splits.
@@ -52,10 +54,14 @@ def load_mnist(path=None):
     if path is None:
         import keras
 
+        cache = os.path.join(_keras_home(), "datasets", "mnist.npz")
+        if not download and not os.path.exists(cache):
+            raise MNISTUnavailableError(
+                f"MNIST is not in Keras' cache ({cache}) and download=False. Copy mnist.npz "
+                f"there, pass mnist_path=..., or allow download=True. {OFFLINE_HINT}")
         try:
             return keras.datasets.mnist.load_data()
         except Exception as error:  # network errors come in many types
-            cache = os.path.join(_keras_home(), "datasets", "mnist.npz")
             raise MNISTUnavailableError(
                 f"MNIST is not in Keras' cache ({cache}) and could not be downloaded "
                 f"({type(error).__name__}: {error}). Copy mnist.npz there or pass "
@@ -104,6 +110,7 @@ class MovingMNIST(MovingDigits):
         digit_size: int or None. Patch side; MNIST's 28 pixels are resized to it.
         speed_range: as in ``MovingDigits``.
         mnist_path: str or None. See ``load_mnist``.
+        download: bool. See ``load_mnist``.
         seed: int. Seed of the dataset.
         split: ``"train"`` (the first 55,000 MNIST training digits), ``"val"`` (the last
             5,000) or ``"test"`` (the MNIST test digits).
@@ -119,11 +126,11 @@ class MovingMNIST(MovingDigits):
     VAL_SIZE = 5000
 
     def __init__(self, num_frames=20, image_size=64, num_digits=2, digit_size=None,
-                 speed_range=None, mnist_path=None, seed=0, split="train"):
+                 speed_range=None, mnist_path=None, download=True, seed=0, split="train"):
         super().__init__(num_frames=num_frames, image_size=image_size, num_digits=num_digits,
                          digit_size=digit_size, speed_range=speed_range, seed=seed, split=split)
         self.mnist_path = mnist_path
-        (x_train, y_train), (x_test, y_test) = load_mnist(mnist_path)
+        (x_train, y_train), (x_test, y_test) = load_mnist(mnist_path, download=download)
         if split == "test":
             images, labels = x_test, y_test
         else:

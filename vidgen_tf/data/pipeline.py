@@ -31,8 +31,11 @@ def clip_dataset(source, num_clips=None, shuffle=True, seed=0):
     if isinstance(source, SyntheticVideos):
         return source.as_tf_dataset(num_clips=num_clips, progress=num_clips is not None
                                     and num_clips >= 2048), num_clips is not None
+    if num_clips is not None:
+        raise ValueError(f"make_dataset: num_clips applies to synthetic datasets only, not to "
+                         f"{type(source).__name__}.")
     if isinstance(source, VideoFolder):
-        return source.as_tf_dataset(shuffle=shuffle), True
+        return source.as_tf_dataset(shuffle=shuffle, seed=seed), True
     if isinstance(source, BAIRRobotPushing):
         return source.as_tf_dataset(shuffle_files=shuffle, seed=seed), True
     if isinstance(source, np.ndarray):

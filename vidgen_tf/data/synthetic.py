@@ -30,7 +30,10 @@ def check_int(name, value, minimum, owner):
 
 def count_range(name, value, minimum, maximum, owner):
     """``3`` -> ``(3, 3)``; ``(1, 3)`` -> ``(1, 3)``; checked against ``[minimum, maximum]``."""
-    low, high = (value, value) if np.isscalar(value) else tuple(value)
+    pair = (value, value) if np.isscalar(value) else tuple(value)
+    if len(pair) != 2:
+        raise ValueError(f"{owner}: {name} must be an int or a (min, max) pair, got {value!r}.")
+    low, high = pair
     for v in (low, high):
         check_int(name, v, minimum, owner)
     if not low <= high <= maximum:

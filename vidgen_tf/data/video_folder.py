@@ -68,6 +68,8 @@ class VideoFolder:
         self.stride = check_int("stride", stride, 1, "VideoFolder")
         size = (image_size, image_size) if np.isscalar(image_size) else tuple(image_size)
         self.image_size = tuple(check_int("image_size", s, 1, "VideoFolder") for s in size)
+        if isinstance(extensions, str):
+            extensions = (extensions,)
         self.extensions = tuple(e.lower() for e in extensions)
         self.seed = int(seed)
         if not os.path.isdir(self.root):
@@ -174,13 +176,15 @@ class VideoFolder:
             h, w = self.image_size
             return np.zeros((self.num_frames, h, w, 3), np.uint8), np.bool_(False)
 
-    def as_tf_dataset(self, shuffle=True, random_start=True):
+    def as_tf_dataset(self, shuffle=True, random_start=True, seed=None):
         """A ``tf.data.Dataset`` of clip dicts decoded by ffmpeg in parallel.
 
         Args:
             shuffle: bool. Shuffle the files (again every epoch).
-            random_start: bool. Take each clip at a random start (training); False takes
-                the middle clip of each file (evaluation, repeatable).
+            random_start: bool. Take each clip at a random start (training), drawn again
+                every epoch; False takes the middle clip of each file (evaluation).
+            seed: int or None. Seed of the order and the starts; the folder's ``seed`` when
+                None.
 
         Returns:
             ``tf.data.Dataset`` of dicts: ``video`` uint8 ``(T, H, W, 3)``, ``label`` int32,
@@ -190,14 +194,15 @@ class VideoFolder:
         import tensorflow as tf
 
         count = len(self.files)
+        seed = self.seed if seed is None else int(seed)
         table = {
             "index": np.arange(count, dtype=np.int64),
             "max_start": np.asarray([self.max_start(i) for i in range(count)], np.int64),
         }
         files = tf.data.Dataset.from_tensor_slices(table)
         if shuffle:
-            files = files.shuffle(count, seed=self.seed, reshuffle_each_iteration=True)
-        randoms = tf.data.Dataset.random(seed=self.seed)
+            files = files.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+        randoms = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
         labels = tf.constant(self.labels)
         captions = tf.constant([humanize(name) for name in self.classes])
         paths = tf.constant(self.files)

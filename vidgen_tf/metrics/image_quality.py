@@ -21,9 +21,9 @@ def _prepare(videos, reference, name):
     if x.shape != y.shape or x.shape.rank != 5:
         raise ValueError(f"{name}: expected two videos of the same shape (batch, frames, "
                          f"height, width, channels), got {tuple(x.shape)} and {tuple(y.shape)}.")
-    if x.dtype != y.dtype:
-        raise ValueError(f"{name}: both videos must have the same dtype (uint8 in [0, 255] or "
-                         f"float in [-1, 1]), got {x.dtype.name} and {y.dtype.name}.")
+    if (x.dtype == tf.uint8) != (y.dtype == tf.uint8):
+        raise ValueError(f"{name}: both videos must be uint8 in [0, 255] or both float in "
+                         f"[-1, 1], got {x.dtype.name} and {y.dtype.name}.")
 
     def unit(v):
         if v.dtype == tf.uint8:

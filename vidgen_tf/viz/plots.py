@@ -83,8 +83,12 @@ def plot_history(history, keys=None, log_scale=False, smooth=1, xlabel="epoch"):
     import matplotlib.pyplot as plt
 
     curves = _history_dict(history)
-    names = [k for k in curves if not k.startswith("val_")] if keys is None else list(keys)
-    unknown = [k for k in names if k not in curves]
+    if keys is None:
+        names = [k for k in curves if not k.startswith("val_")]
+        names += [k[4:] for k in curves if k.startswith("val_") and k[4:] not in curves]
+    else:
+        names = list(keys)
+    unknown = [k for k in names if k not in curves and "val_" + k not in curves]
     if unknown:
         raise ValueError(f"plot_history: no metric {unknown}; the history has {sorted(curves)}.")
     fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 2.8), squeeze=False)
@@ -92,11 +96,11 @@ def plot_history(history, keys=None, log_scale=False, smooth=1, xlabel="epoch"):
         for label in (name, "val_" + name):
             if label not in curves:
                 continue
-            values = curves[label]
-            if smooth > 1 and len(values) >= smooth:
+            values, offset = curves[label], 0
+            if 1 < smooth <= len(values):
                 values = np.convolve(values, np.ones(smooth) / smooth, mode="valid")
-            ax.plot(np.arange(len(values)) + (smooth - 1 if smooth > 1 else 0), values,
-                    label=label)
+                offset = smooth - 1
+            ax.plot(np.arange(len(values)) + offset, values, label=label)
         ax.set_title(name, fontsize=10)
         ax.set_xlabel(xlabel)
         if log_scale:

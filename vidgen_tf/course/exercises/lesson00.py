@@ -22,7 +22,11 @@ def check_bounce_step(answer, rng):
     position[20:40, 1] = high - 0.01
     velocity[20:40, 1] = np.abs(velocity[20:40, 1]) + 0.1
     expected = bounce_step(position, velocity, low, high)
-    got = answer(position.copy(), velocity.copy(), low, high)
+    given = (position.copy(), velocity.copy())
+    got = answer(position, velocity, low, high)
+    if not (np.array_equal(position, given[0]) and np.array_equal(velocity, given[1])):
+        raise AssertionError("bounce_step changed the arrays it was given; compute new ones "
+                             "(position + velocity makes a new array, += does not).")
     if not isinstance(got, tuple) or len(got) != 2:
         raise AssertionError("bounce_step must return a pair (new_position, new_velocity), got "
                              f"{type(got).__name__}.")
