@@ -147,3 +147,30 @@ def test_every_other_lesson_grades_full_and_zero(tmp_path, lesson):
                     log=lambda line: None)
     assert all(r.points == 1 for r in results if r.student == "reader")
     assert all(r.points == 0 for r in results if r.student == "student")
+
+
+def test_malformed_notebooks_do_not_stop_grading(tmp_path):
+    no_source = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                            "execution_count": None}], "metadata": {}, "nbformat": 4,
+                 "nbformat_minor": 5}
+    (tmp_path / "ann").mkdir()
+    (tmp_path / "ann" / LESSON).write_text(__import__("json").dumps(no_source))
+    strange = nbformat.read(os.path.join(NOTEBOOKS, LESSON), as_version=4)
+    strange.metadata["vidgen_tf"] = "not a dict"
+    (tmp_path / "ben").mkdir()
+    nbformat.write(strange, tmp_path / "ben" / LESSON)
+    results = grade([str(tmp_path / "ann" / LESSON), str(tmp_path / "ben" / LESSON)], NOTEBOOKS,
+                    str(tmp_path / "report"), cell_timeout=CELL_TIMEOUT, log=lambda line: None)
+    table = {(r.student, r.exercise): r for r in results}
+    assert {r.status for (s, _), r in table.items() if s == "ann"} == {"invalid notebook"}
+    assert "not a valid notebook" in table[("ann", "0.1")].detail
+    assert _scores(table, "ben") == {"0.1": 1, "0.2": 1, "0.3": 1}   # lesson found by name
+
+
+def test_notebook_time_limit_keeps_the_points_already_earned(tmp_path):
+    slow = nbformat.read(os.path.join(NOTEBOOKS, LESSON), as_version=4)
+    slow.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    path = _write(tmp_path, "sleepy", slow)
+    results = grade([path], NOTEBOOKS, str(tmp_path / "report"), cell_timeout=300,
+                    total_timeout=60, log=lambda line: None)
+    assert {r.exercise: r.points for r in results} == {"0.1": 1, "0.2": 1, "0.3": 1}
