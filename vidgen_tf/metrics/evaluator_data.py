@@ -3,9 +3,11 @@
 - ``classifier_frames``: single frames with their digit (0-9), and frames with no digit
   (class 10): noise, smooth blobs, near-blank frames, and digits cut into scrambled blocks
   (strokes that are not a digit), so that garbage from a generator is called garbage.
-- ``digit_targets`` / ``shape_targets``: what ``VideoFeatureNet`` learns to predict from a clip.
-  Multi-hot sets that keep attributes together ("a 3 moving left", "a red star"), so the
-  features must tie each object to its motion.
+- ``digit_targets`` / ``shape_targets``: what ``VideoFeatureNet`` learns to predict from a clip:
+  which digits (or which coloured shapes of which size) are in it, how many, the share of
+  time spent moving in each direction, and how fast.
+- ``shape_frames``: single-shape frames with shape, colour and size, to train the frame
+  encoder of the shapes network first.
 
 Videos are uint8 ``(batch, frames, height, width, channels)`` here, as the datasets give them.
 
@@ -18,12 +20,14 @@ import numpy as np
 from scipy import ndimage
 
 from vidgen_tf.data import BouncingShapes, MovingDigits
+from vidgen_tf.data.physics import direction_index
 from vidgen_tf.data.bouncing_shapes import COLOR_NAMES, SHAPES
 from vidgen_tf.metrics.evaluators import NOISE_CLASS
 
-DIGIT_HEADS = {"digits": 10, "digit_directions": 80, "digit_speeds": 20, "count": 3}
+DIGIT_HEADS = {"digits": 10, "directions": 8, "speed": 1, "count": 3}
 SHAPE_HEADS = {"shape_colors": len(SHAPES) * len(COLOR_NAMES), "shape_sizes": len(SHAPES) * 2,
-               "shape_directions": len(SHAPES) * 8, "count": 3}
+               "directions": 8, "speed": 1, "count": 3}
+SHAPE_FRAME_HEADS = {"shape": len(SHAPES), "color": len(COLOR_NAMES), "size": 2}
 
 
 def _multi_hot(index, present, size):
@@ -34,43 +38,48 @@ def _multi_hot(index, present, size):
     return out
 
 
-def _speed_bin(speeds, speed_range):
+def _motion_targets(clips, speed_range):
+    """Direction histogram ``(N, 8)`` over present objects and frames, and mean speed as a
+    fraction of the dataset's speed range ``(N,)``."""
+    present = clips["num_objects"][:, None] > np.arange(clips["velocities"].shape[2])[None]
+    index = direction_index(clips["velocities"])                          # (N, T, K)
+    weight = np.broadcast_to(present[:, None, :], index.shape)
+    histogram = np.zeros((index.shape[0], 8), np.float32)
+    rows = np.broadcast_to(np.arange(index.shape[0])[:, None, None], index.shape)
+    np.add.at(histogram, (rows[weight], index[weight]), 1.0)
+    histogram /= histogram.sum(axis=1, keepdims=True)
     low, high = speed_range
-    return (speeds - low >= (high - low) / 2).astype(np.int64)
+    speed = np.where(present, clips["speeds"], 0).sum(1) / clips["num_objects"]
+    return histogram, ((speed - low) / max(high - low, 1e-6)).astype(np.float32)
 
 
 def digit_targets(clips, speed_range):
     """Targets of a ``VideoFeatureNet`` on ``MovingDigits`` clips (a dict of labels).
 
     Returns:
-        dict: ``digits`` (10, which digits appear), ``digit_directions`` (80, digit x compass
-        direction of its first move), ``digit_speeds`` (20, digit x slow/fast half of the
-        speed range), ``count`` (int, number of digits - 1).
+        dict: ``digits`` (10, which digits appear), ``directions`` (8, the share of frames,
+        over all digits, spent moving in each compass direction), ``speed`` (mean speed as a
+        fraction of the speed range), ``count`` (int, number of digits - 1).
     """
-    digits, present = clips["digits"], clips["digits"] >= 0
-    safe = np.where(present, digits, 0)
-    return {
-        "digits": _multi_hot(safe, present, 10),
-        "digit_directions": _multi_hot(safe * 8 + np.maximum(clips["directions"], 0), present,
-                                       80),
-        "digit_speeds": _multi_hot(safe * 2 + _speed_bin(clips["speeds"], speed_range), present,
-                                   20),
-        "count": (clips["num_objects"] - 1).astype(np.int32),
-    }
+    present = clips["digits"] >= 0
+    directions, speed = _motion_targets(clips, speed_range)
+    return {"digits": _multi_hot(np.where(present, clips["digits"], 0), present, 10),
+            "directions": directions, "speed": speed,
+            "count": (clips["num_objects"] - 1).astype(np.int32)}
 
 
-def shape_targets(clips):
-    """Targets of a ``VideoFeatureNet`` on ``BouncingShapes`` clips: shape x colour, shape x
-    size, shape x direction, and the count."""
+def shape_targets(clips, speed_range):
+    """Targets of a ``VideoFeatureNet`` on ``BouncingShapes`` clips: shape x colour and
+    shape x size sets, the direction histogram, the mean speed, and the count."""
     present = clips["shapes"] >= 0
     shape = np.where(present, clips["shapes"], 0)
+    directions, speed = _motion_targets(clips, speed_range)
     return {
         "shape_colors": _multi_hot(shape * len(COLOR_NAMES) + np.maximum(clips["colors"], 0),
                                    present, SHAPE_HEADS["shape_colors"]),
         "shape_sizes": _multi_hot(shape * 2 + np.maximum(clips["sizes"], 0), present,
                                   SHAPE_HEADS["shape_sizes"]),
-        "shape_directions": _multi_hot(shape * 8 + np.maximum(clips["directions"], 0), present,
-                                       SHAPE_HEADS["shape_directions"]),
+        "directions": directions, "speed": speed,
         "count": (clips["num_objects"] - 1).astype(np.int32),
     }
 
@@ -90,8 +99,17 @@ def feature_clips(domain, num_clips, image_size, seed, split="train", num_frames
         source = BouncingShapes(num_frames=num_frames, image_size=image_size, seed=seed,
                                 split=split)
         clips = source.generate(num_clips)
-        return clips["video"], shape_targets(clips)
+        return clips["video"], shape_targets(clips, source.speed_range)
     raise ValueError(f"Unknown evaluator domain {domain!r}; use 'digits' or 'shapes'.")
+
+
+def shape_frames(count, image_size, seed, split="train"):
+    """Single-shape frames and their ``shape``, ``color`` and ``size`` labels, for the frame
+    encoder of the shapes ``VideoFeatureNet``."""
+    clips = BouncingShapes(num_frames=1, image_size=image_size, num_shapes=1, seed=seed,
+                           split=split).generate(count)
+    return clips["video"][:, 0], {"shape": clips["shapes"][:, 0], "color": clips["colors"][:, 0],
+                                  "size": clips["sizes"][:, 0]}
 
 
 def no_digit_frames(rng, count, size):

@@ -1,12 +1,20 @@
 """Train the evaluator networks and write them to ``data/evaluators/``.
 
-    python -m vidgen_tf.metrics.train_evaluators                 # all three, ~15 min on 2 cores
+    python -m vidgen_tf.metrics.train_evaluators                 # all three, ~20 min on 2 cores
     python -m vidgen_tf.metrics.train_evaluators --only digit_classifier
     python -m vidgen_tf.metrics.train_evaluators --quick --out /tmp/evaluators   # a smoke run
 
-Seeded: the same command on the same machine gives the same networks. Training clips are
-fresh from the train split of the embedded datasets (the networks never see a clip twice);
-accuracy is measured on the test split and recorded in the manifest with the weights' SHA-256.
+Steps, all seeded (the same command on the same machine gives the same networks):
+
+1. ``digit_classifier``: a ``DigitClassifier`` on single-digit frames and no-digit frames.
+2. ``digit_features``: a ``VideoFeatureNet`` whose frame encoder is the classifier's (copied,
+   frozen); its temporal part is trained on the moments of MovingDigits clips.
+3. ``shape_features``: a frame classifier of shape, colour and size is trained on single-shape
+   frames, then its encoder serves a ``VideoFeatureNet`` trained on BouncingShapes clips.
+
+Frames and clips come from the train split, drawn at 64x64 and 32x32 (the networks work at
+32x32). Accuracy is measured on the test split and recorded in the manifest with the weights'
+SHA-256.
 
 Introduced in lesson 08 (evaluating video).
 """
@@ -21,33 +29,76 @@ from pathlib import Path
 import numpy as np
 
 from vidgen_tf.metrics import evaluator_store
-from vidgen_tf.metrics.evaluator_data import (DIGIT_HEADS, SHAPE_HEADS, classifier_frames,
-                                              feature_clips)
-from vidgen_tf.metrics.evaluators import DigitClassifier, VideoFeatureNet
+from vidgen_tf.metrics.evaluator_data import (DIGIT_HEADS, SHAPE_FRAME_HEADS, SHAPE_HEADS,
+                                              classifier_frames, feature_clips, shape_frames)
+from vidgen_tf.metrics.evaluators import (DigitClassifier, FrameAttributeClassifier,
+                                          VideoFeatureNet)
 
 INPUT_SIZE = 32
 NUM_FRAMES = 16
 SOURCE_SIZES = (64, 32)          # frames are drawn at both sizes and resized to INPUT_SIZE
 
-PLANS = {
-    # name: (steps, batch_size) of the full run
-    "digit_classifier": (2400, 128),
-    "digit_features": (1500, 48),
-    "shape_features": (1500, 48),
-}
-QUICK = {"digit_classifier": (30, 32), "digit_features": (8, 8), "shape_features": (8, 8)}
+# Full runs and --quick runs: (frame steps, frame batch) for the frame classifiers and
+# (clips, epochs) for the temporal part of the feature networks.
+PLANS = {"digit_classifier": (1600, 128), "shape_classifier": (1200, 128),
+         "digit_features": (12000, 20), "shape_features": (12000, 20)}
+QUICK = {"digit_classifier": (30, 32), "shape_classifier": (20, 32),
+         "digit_features": (64, 2), "shape_features": (64, 2)}
 
 
-def _optimizer(steps):
+def _optimizer(steps, rate=1e-3):
     import keras
 
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(1, steps),
+    schedule = keras.optimizers.schedules.CosineDecay(rate, decay_steps=max(1, steps),
                                                       alpha=0.02)
     return keras.optimizers.Adam(schedule)
 
 
 def _to_float(x):
     return x.astype(np.float32) / 127.5 - 1.0
+
+
+def model_input(frames_or_videos, size):
+    """Resize float frames ``(N, H, W, C)`` or videos ``(N, T, H, W, C)`` to ``size`` exactly
+    as the evaluators do (grey is left to the model)."""
+    from vidgen_tf.metrics.evaluators import resize_frames
+
+    x = np.asarray(frames_or_videos, np.float32)
+    if x.shape[-3] == size and x.shape[-2] == size:
+        return x
+    flat = x.reshape((-1,) + x.shape[-3:])
+    out = [np.asarray(resize_frames(flat[i:i + 1024], size, grey=False))
+           for i in range(0, len(flat), 1024)]
+    return np.concatenate(out).reshape(x.shape[:-3] + (size, size, x.shape[-1]))
+
+
+def _fit_frames(model, parts, steps, batch, losses, seed, verbose):
+    """Fit a frame classifier on ``[(frames, labels)]`` (one part per source size)."""
+    import tensorflow as tf
+
+    model.compile(optimizer=_optimizer(steps), loss=losses)
+    datasets = [tf.data.Dataset.from_tensor_slices((model_input(_to_float(frames), INPUT_SIZE),
+                                                    labels)).shuffle(len(frames), seed=seed)
+                .repeat().batch(batch) for frames, labels in parts]
+    mixed = tf.data.Dataset.sample_from_datasets(datasets, seed=seed).prefetch(2)
+    start = time.perf_counter()
+    model.fit(mixed, steps_per_epoch=steps, epochs=1, verbose=verbose)
+    return time.perf_counter() - start
+
+
+def evaluate_classifier(model, seed=0, count=2000):
+    """Held-out accuracy of a ``DigitClassifier``: test-split digit frames (``count``) and
+    no-digit frames (``count // 4``) at each source size."""
+    metrics = {}
+    for size in SOURCE_SIZES:
+        frames, labels = classifier_frames(count, count // 4, size, seed, split="test")
+        predicted = np.argmax(model.predict(_to_float(frames), batch_size=256, verbose=0), -1)
+        digit = labels < 10
+        metrics[f"digit_accuracy_{size}px"] = round(float(np.mean(predicted[digit] ==
+                                                                  labels[digit])), 4)
+        metrics[f"no_digit_accuracy_{size}px"] = round(float(np.mean(predicted[~digit] == 10)),
+                                                       4)
+    return metrics
 
 
 def train_classifier(seed, quick=False):
@@ -62,109 +113,128 @@ def train_classifier(seed, quick=False):
     parts = [classifier_frames(per_size, per_size // 4, size, seed + i)
              for i, size in enumerate(SOURCE_SIZES)]
     model = DigitClassifier(input_size=INPUT_SIZE, name="digit_classifier")
-    model.compile(optimizer=_optimizer(steps),
-                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    datasets = []
-    for frames, labels in parts:
-        frames = model_input(_to_float(frames), INPUT_SIZE)
-        datasets.append(tf.data.Dataset.from_tensor_slices((frames, labels)).shuffle(
-            len(labels), seed=seed).repeat().batch(batch))
-    mixed = tf.data.Dataset.sample_from_datasets(datasets, seed=seed).prefetch(2)
-    start = time.perf_counter()
-    model.fit(mixed, steps_per_epoch=steps, epochs=1, verbose=2 if quick else 1)
-    seconds = time.perf_counter() - start
-    metrics = {}
-    for size in SOURCE_SIZES:
-        count = 200 if quick else 2000
-        frames, labels = classifier_frames(count, count // 4, size, seed, split="test")
-        predicted = np.argmax(model.predict(_to_float(frames), batch_size=256, verbose=0), -1)
-        digit = labels < 10
-        metrics[f"digit_accuracy_{size}px"] = round(float(np.mean(predicted[digit] ==
-                                                                  labels[digit])), 4)
-        metrics[f"no_digit_accuracy_{size}px"] = round(float(np.mean(predicted[~digit] == 10)),
-                                                       4)
+    seconds = _fit_frames(model, parts, steps, batch,
+                          tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True), seed,
+                          2 if quick else 1)
+    metrics = evaluate_classifier(model, seed, 200 if quick else 2000)
     details = {"steps": steps, "batch_size": batch, "seconds": round(seconds, 1),
                "train_frames": int(sum(len(p[1]) for p in parts)),
                "held_out": "test split: 2000 digit frames and 500 no-digit frames per size"}
     return model, metrics, details
 
 
-def model_input(frames_or_videos, size):
-    """Resize float frames ``(N, H, W, C)`` or videos ``(N, T, H, W, C)`` to ``size`` exactly
-    as the evaluators do (grey is left to the model)."""
-    from keras import ops
-
-    x = np.asarray(frames_or_videos, np.float32)
-    if x.shape[-3] == size and x.shape[-2] == size:
-        return x
-    flat = x.reshape((-1,) + x.shape[-3:])
-    out = []
-    for i in range(0, len(flat), 1024):
-        out.append(np.asarray(ops.image.resize(flat[i:i + 1024], (size, size),
-                                               interpolation="bilinear", antialias=True)))
-    return np.concatenate(out).reshape(x.shape[:-3] + (size, size, x.shape[-1]))
-
-
-def _feature_stream(domain, batch, seed):
-    """Endless batches ``(videos, targets)`` of fresh train clips, alternating source sizes."""
-    index = 0
-    while True:
-        size = SOURCE_SIZES[index % len(SOURCE_SIZES)]
-        videos, targets = feature_clips(domain, batch, size, seed=seed + index,
-                                        num_frames=NUM_FRAMES)
-        yield model_input(_to_float(videos), INPUT_SIZE), targets
-        index += 1
-
-
-def _exact_set_accuracy(logits, targets):
-    return float(np.mean(np.all((logits > 0) == (targets > 0.5), axis=-1)))
-
-
-def train_feature_net(domain, seed, quick=False):
-    """Train a ``VideoFeatureNet`` on ``"digits"`` or ``"shapes"``; return ``(model, metrics,
-    details)``."""
+def train_shape_encoder(seed, quick=False):
+    """Train a shape/colour/size frame classifier; return ``(model, metrics, seconds)``."""
     import tensorflow as tf
 
     from vidgen_tf.config import seed_everything
 
-    name = f"{domain[:-1]}_features"
-    steps, batch = (QUICK if quick else PLANS)[name]
-    heads = DIGIT_HEADS if domain == "digits" else SHAPE_HEADS
-    channels = 1 if domain == "digits" else 3
+    steps, batch = (QUICK if quick else PLANS)["shape_classifier"]
     seed_everything(seed)
-    model = VideoFeatureNet(heads, channels=channels, input_size=INPUT_SIZE, name=name)
-    losses = {h: (tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True) if
-                  h == "count" else tf.keras.losses.BinaryCrossentropy(from_logits=True))
-              for h in heads}
-    model.compile(optimizer=_optimizer(steps), loss=losses)
-    signature = (tf.TensorSpec((None, NUM_FRAMES, INPUT_SIZE, INPUT_SIZE, channels), tf.float32),
-                 {h: tf.TensorSpec((None,) if h == "count" else (None, units),
-                                   tf.int32 if h == "count" else tf.float32)
-                  for h, units in heads.items()})
-    stream = tf.data.Dataset.from_generator(lambda: _feature_stream(domain, batch, seed * 1000),
-                                            output_signature=signature).prefetch(2)
-    start = time.perf_counter()
-    model.fit(stream, steps_per_epoch=steps, epochs=1, verbose=2 if quick else 1)
-    seconds = time.perf_counter() - start
+    per_size = steps * batch // (2 * 3) + 1
+    parts = [shape_frames(per_size, size, seed + i) for i, size in enumerate(SOURCE_SIZES)]
+    model = FrameAttributeClassifier(SHAPE_FRAME_HEADS, channels=3, input_size=INPUT_SIZE,
+                                     name="shape_classifier")
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    seconds = _fit_frames(model, parts, steps, batch, {h: loss for h in SHAPE_FRAME_HEADS},
+                          seed, 2 if quick else 1)
     metrics = {}
     for size in SOURCE_SIZES:
-        count = 64 if quick else 1000
-        videos, targets = feature_clips(domain, count, size, seed=seed, split="test",
-                                        num_frames=NUM_FRAMES)
-        outputs = model.predict(model_input(_to_float(videos), INPUT_SIZE), batch_size=64,
-                                verbose=0)
-        for head in heads:
-            if head == "count":
-                value = np.mean(np.argmax(outputs[head], -1) == targets[head])
-            else:
-                value = _exact_set_accuracy(outputs[head], targets[head])
-            metrics[f"{head}_{size}px"] = round(float(value), 4)
-    details = {"steps": steps, "batch_size": batch, "seconds": round(seconds, 1),
-               "train_clips": steps * batch,
-               "held_out": "test split: 1000 clips per size; multi-hot heads scored as exact "
-                           "sets (every bit right), count as accuracy"}
-    return model, metrics, details
+        frames, labels = shape_frames(200 if quick else 2000, size, seed, split="test")
+        outputs = model.predict(_to_float(frames), batch_size=256, verbose=0)
+        for head in SHAPE_FRAME_HEADS:
+            metrics[f"frame_{head}_{size}px"] = round(float(np.mean(
+                np.argmax(outputs[head], -1) == labels[head])), 4)
+    return model, metrics, seconds
+
+
+def clip_moments(net, domain, count, seed, split):
+    """Per-frame moments ``(count, T, D)`` and targets of clips drawn at both source sizes."""
+    moments, targets = [], []
+    chunk = 200
+    for i, start in enumerate(range(0, count, chunk)):
+        size = SOURCE_SIZES[i % len(SOURCE_SIZES)]
+        videos, target = feature_clips(domain, min(chunk, count - start), size,
+                                       seed=seed + i, split=split, num_frames=NUM_FRAMES)
+        x = model_input(_to_float(videos), INPUT_SIZE)
+        moments.append(np.concatenate([np.asarray(net.moments(x[j:j + 50]))
+                                       for j in range(0, len(x), 50)]))
+        targets.append(target)
+    return np.concatenate(moments), {k: np.concatenate([t[k] for t in targets])
+                                     for k in targets[0]}
+
+
+def _head_losses(heads):
+    import tensorflow as tf
+
+    losses = {}
+    for head in heads:
+        if head == "count":
+            losses[head] = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        elif head == "directions":
+            losses[head] = tf.keras.losses.CategoricalCrossentropy(from_logits=True)
+        elif head == "speed":
+            losses[head] = tf.keras.losses.MeanSquaredError()
+        else:
+            losses[head] = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    return losses
+
+
+def evaluate_feature_net(net, domain, seed=0, count=1000):
+    """Held-out accuracy of a ``VideoFeatureNet`` on ``count`` test-split clips (half drawn
+    at each source size): sets as exact matches (every member right), the dominant direction
+    as top-1 accuracy, speed as mean absolute error in fractions of the speed range, the
+    count as accuracy."""
+    moments, targets = clip_moments(net, domain, count, seed, "test")
+    outputs = {k: np.asarray(v) for k, v in net.heads_from_moments(moments).items()}
+    metrics = {}
+    for head, target in targets.items():
+        out = outputs[head]
+        if head == "count":
+            value = np.mean(np.argmax(out, -1) == target)
+        elif head == "directions":
+            value = np.mean(np.argmax(out, -1) == np.argmax(target, -1))
+        elif head == "speed":
+            value = np.mean(np.abs(out[:, 0] - target))
+        else:
+            value = np.mean(np.all((out > 0) == (target > 0.5), axis=-1))
+        name = {"directions": "dominant_direction", "speed": "speed_abs_error"}.get(head, head)
+        metrics[name] = round(float(value), 4)
+    return metrics
+
+
+def train_feature_net(domain, encoder, seed, quick=False):
+    """Train a ``VideoFeatureNet`` on ``"digits"`` or ``"shapes"`` on top of a trained
+    ``FrameEncoder`` (copied and frozen); return ``(model, metrics, details)``."""
+    import keras
+
+    from vidgen_tf.config import seed_everything
+
+    name = f"{domain[:-1]}_features"
+    count, epochs = (QUICK if quick else PLANS)[name]
+    heads = DIGIT_HEADS if domain == "digits" else SHAPE_HEADS
+    seed_everything(seed)
+    net = VideoFeatureNet(heads, channels=encoder.channels, input_size=INPUT_SIZE,
+                          filters=encoder.filters, name=name)
+    net(np.zeros((1, NUM_FRAMES, INPUT_SIZE, INPUT_SIZE, encoder.channels), np.float32))
+    net.encoder.set_weights(encoder.get_weights())
+    net.encoder.trainable = False
+    start = time.perf_counter()
+    moments, targets = clip_moments(net, domain, count, seed * 1000, "train")
+    moment_seconds = time.perf_counter() - start
+    inputs = keras.Input((None, net.encoder.moment_size))
+    trainer = keras.Model(inputs, net.heads_from_moments(inputs))
+    batch = 128 if not quick else 32
+    steps = epochs * int(np.ceil(count / batch))
+    trainer.compile(optimizer=_optimizer(steps), loss=_head_losses(heads))
+    trainer.fit(moments, targets, batch_size=batch, epochs=epochs, shuffle=True,
+                verbose=2 if quick else 1)
+    seconds = time.perf_counter() - start
+    metrics = evaluate_feature_net(net, domain, seed, 64 if quick else 1000)
+    details = {"clips": count, "epochs": epochs, "batch_size": batch,
+               "seconds": round(seconds, 1), "moment_seconds": round(moment_seconds, 1),
+               "held_out": "test split: 1000 clips (half at 64x64, half at 32x32)"}
+    return net, metrics, details
 
 
 def save(model, name, metrics, details, folder, seed, input_shape, command=""):
@@ -192,17 +262,32 @@ def save(model, name, metrics, details, folder, seed, input_shape, command=""):
 
 
 def train(names, folder, seed=0, quick=False, log=print, command=""):
-    """Train the named evaluators into ``folder``; return ``{name: metrics}``."""
+    """Train the named evaluators into ``folder``; return ``{name: metrics}``.
+
+    ``digit_features`` needs the digit classifier: the one trained in this run, else the one
+    in ``folder``.
+    """
     results = {}
-    for name in names:
+    classifier = None
+    for name in [n for n in evaluator_store.NAMES if n in names]:
         log(f"== training {name} ==")
         if name == "digit_classifier":
             model, metrics, details = train_classifier(seed, quick)
+            classifier = model
             shape = (None, INPUT_SIZE, INPUT_SIZE, 1)
+        elif name == "digit_features":
+            classifier = classifier or evaluator_store.load_evaluator("digit_classifier",
+                                                                      folder=folder)
+            model, metrics, details = train_feature_net("digits", classifier.encoder, seed,
+                                                        quick)
+            shape = (None, NUM_FRAMES, INPUT_SIZE, INPUT_SIZE, 1)
         else:
-            domain = "digits" if name == "digit_features" else "shapes"
-            model, metrics, details = train_feature_net(domain, seed, quick)
-            shape = (None, NUM_FRAMES, INPUT_SIZE, INPUT_SIZE, 1 if domain == "digits" else 3)
+            shapes, frame_metrics, frame_seconds = train_shape_encoder(seed, quick)
+            model, metrics, details = train_feature_net("shapes", shapes.encoder, seed, quick)
+            metrics.update(frame_metrics)
+            details["seconds"] = round(details["seconds"] + frame_seconds, 1)
+            details["frame_classifier_seconds"] = round(frame_seconds, 1)
+            shape = (None, NUM_FRAMES, INPUT_SIZE, INPUT_SIZE, 3)
         path = save(model, name, metrics, details, folder, seed, shape, command)
         log(f"{name}: {metrics} ({details['seconds']} s) -> {path}")
         results[name] = metrics

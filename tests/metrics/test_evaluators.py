@@ -1,0 +1,116 @@
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.harness import run_model_test
+from vidgen_tf.metrics import evaluator_store
+from vidgen_tf.metrics.evaluator_data import (DIGIT_HEADS, classifier_frames, digit_targets,
+                                              no_digit_frames, shape_targets)
+from vidgen_tf.metrics.evaluator_store import EvaluatorError, load_evaluator
+from vidgen_tf.metrics.evaluators import DigitClassifier, VideoFeatureNet
+
+
+def test_digit_classifier_harness(tmp_path, rng):
+    frames = rng.uniform(-1, 1, size=(4, 20, 20, 3)).astype(np.float32)
+    model = DigitClassifier(input_size=16, filters=(4, 8), dense_units=8, name="tiny")
+    run_model_test(model, frames, {"output": (4, 11)}, tmp_path=tmp_path,
+                   loss="sparse_categorical_crossentropy",
+                   targets=np.array([0, 3, 10, 7], np.int32))
+
+
+def test_video_feature_net_harness(tmp_path, rng):
+    videos = rng.uniform(-1, 1, size=(2, 8, 24, 24, 1)).astype(np.float32)
+    model = VideoFeatureNet({"digits": 10, "count": 3}, channels=1, input_size=16,
+                            filters=(4, 4, 8, 8), feature_dim=16, name="tiny_net")
+    run_model_test(model, videos, {"digits": (2, 10), "count": (2, 3)}, tmp_path=tmp_path,
+                   loss={"digits": "binary_crossentropy",
+                         "count": "sparse_categorical_crossentropy"},
+                   targets={"digits": np.eye(10, dtype=np.float32)[[1, 2]],
+                            "count": np.array([0, 2], np.int32)})
+    assert model.features(videos).shape == (2, 16)
+
+
+def test_grey_net_takes_colour_and_colour_net_refuses_grey(rng):
+    grey = VideoFeatureNet({"a": 2}, channels=1, input_size=16, filters=(4, 4, 8, 8))
+    rgb = rng.uniform(-1, 1, size=(1, 4, 16, 16, 3)).astype(np.float32)
+    assert grey.features(rgb).shape == (1, 128)
+    colour = VideoFeatureNet({"a": 2}, channels=3, input_size=16, filters=(4, 4, 8, 8))
+    with pytest.raises(ValueError, match="expects 3-channel videos, got 1"):
+        colour.features(rgb[..., :1])
+
+
+def test_targets_by_hand():
+    clips = {"digits": np.array([[3, 7, -1]]), "directions": np.array([[2, 5, -1]]),
+             "speeds": np.array([[1.2, 1.9, 0.0]]), "num_objects": np.array([2])}
+    t = digit_targets(clips, (1.0, 2.0))
+    assert np.flatnonzero(t["digits"][0]).tolist() == [3, 7]
+    assert np.flatnonzero(t["digit_directions"][0]).tolist() == [3 * 8 + 2, 7 * 8 + 5]
+    assert np.flatnonzero(t["digit_speeds"][0]).tolist() == [3 * 2 + 0, 7 * 2 + 1]
+    assert t["count"].tolist() == [1]
+    shapes = {"shapes": np.array([[5, -1]]), "colors": np.array([[7, -1]]),
+              "sizes": np.array([[1, -1]]), "directions": np.array([[0, -1]]),
+              "num_objects": np.array([1])}
+    s = shape_targets(shapes)
+    assert np.flatnonzero(s["shape_colors"][0]).tolist() == [5 * 8 + 7]
+    assert np.flatnonzero(s["shape_sizes"][0]).tolist() == [5 * 2 + 1]
+    assert np.flatnonzero(s["shape_directions"][0]).tolist() == [5 * 8 + 0]
+
+
+def test_classifier_frames_mix_digits_and_garbage():
+    frames, labels = classifier_frames(400, 100, 32, seed=3)
+    assert frames.shape == (500, 32, 32, 1) and frames.dtype == np.uint8
+    assert np.sum(labels == 10) == 100 and set(np.unique(labels[labels < 10])) == set(range(10))
+    garbage = no_digit_frames(np.random.default_rng(0), 64, 32)
+    assert garbage.shape == (64, 32, 32, 1) and len({f.tobytes() for f in garbage}) == 64
+    with pytest.raises(ValueError, match="multiple of 4"):
+        no_digit_frames(np.random.default_rng(0), 2, 30)
+
+
+def test_shipped_evaluators_load_with_checksums():
+    manifest = evaluator_store.read_manifest()
+    assert set(manifest) == set(evaluator_store.NAMES)
+    for name, entry in manifest.items():
+        path = evaluator_store.evaluator_dir() / entry["file"]
+        assert evaluator_store.sha256(path) == entry["sha256"]
+        assert os.path.getsize(path) < 5_000_000
+    classifier = load_evaluator("digit_classifier")
+    assert load_evaluator("digit_classifier") is classifier          # cached
+    assert manifest["digit_classifier"]["metrics"]["digit_accuracy_64px"] >= 0.95
+
+
+def test_damaged_or_missing_weights_say_how_to_rebuild(tmp_path):
+    folder = tmp_path / "evaluators"
+    shutil.copytree(evaluator_store.evaluator_dir(), folder)
+    with open(folder / "digit_classifier.weights.h5", "r+b") as f:
+        f.seek(5000)
+        f.write(b"\x00\x01\x02\x03")
+    with pytest.raises(EvaluatorError, match=r"do not match the manifest: SHA-256.*train_evaluators"
+                                             r" --only digit_classifier"):
+        load_evaluator("digit_classifier", folder=folder)
+    os.remove(folder / "digit_features.weights.h5")
+    with pytest.raises(EvaluatorError, match="missing.*train_evaluators --only digit_features"):
+        load_evaluator("digit_features", folder=folder)
+    with pytest.raises(EvaluatorError, match="is not in .*manifest.json"):
+        load_evaluator("shape_features", folder=tmp_path)
+    with pytest.raises(KeyError, match="No evaluator 'inception'"):
+        load_evaluator("inception")
+
+
+@pytest.mark.slow
+def test_training_command_writes_loadable_evaluators(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "vidgen_tf.metrics.train_evaluators", "--quick",
+                          "--only", "digit_classifier", "digit_features", "--out",
+                          str(tmp_path)], capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert set(manifest) == {"digit_classifier", "digit_features"}
+    entry = manifest["digit_features"]
+    assert entry["training"]["command"].endswith(f"--out {tmp_path}")
+    assert set(entry["metrics"]) == {f"{h}_{s}px" for h in DIGIT_HEADS for s in (64, 32)}
+    net = load_evaluator("digit_features", folder=tmp_path)
+    assert net.features(np.zeros((1, 16, 64, 64, 1), np.float32)).shape == (1, 128)
