@@ -66,8 +66,8 @@ def run_model_test(model, inputs, expected_shapes, loss=None, targets=None, tmp_
         wrapper.save(path)
         np.save(os.path.join(str(tmp_path), "inputs.npy"), inputs)
         script = textwrap.dedent(f"""
-            import json, numpy as np, keras
-            import vidgen_tf.metrics, vidgen_tf.metrics.i3d  # registers the classes
+            import importlib, json, numpy as np, keras
+            importlib.import_module({type(model).__module__!r})   # registers the classes
             model = keras.models.load_model({path!r})
             out = model(np.load({os.path.join(str(tmp_path), 'inputs.npy')!r}), training=False)
             out = out if isinstance(out, dict) else {{"output": out}}

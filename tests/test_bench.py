@@ -5,8 +5,8 @@ import sys
 from vidgen_tf.bench import load_all
 
 
-def test_registry_lists_the_data_benchmark():
-    assert "data_generation" in load_all()
+def test_registry_lists_the_benchmarks():
+    assert {"data_generation", "evaluators", "baselines"} <= set(load_all())
 
 
 def test_cli_runs_a_benchmark_in_a_child_and_merges_results(tmp_path):

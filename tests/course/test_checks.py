@@ -3,14 +3,17 @@ import pytest
 
 from vidgen_tf.course import EXERCISES, check_exercise
 from vidgen_tf.data import bounce_step
-from vidgen_tf.metrics import frame_differences, psnr
+from vidgen_tf.metrics import frame_differences, frechet_distance_from_features, psnr
+from vidgen_tf.metrics.scores import consistent_share, step_lengths
 
 
 def _psnr_frame(frame, reference):
     return float(psnr(frame[None, None], reference[None, None])[0])
 
 
-REFERENCES = {"0.1": bounce_step, "0.2": frame_differences, "0.3": _psnr_frame}
+REFERENCES = {"0.1": bounce_step, "0.2": frame_differences, "0.3": _psnr_frame,
+              "8.1": frechet_distance_from_features, "8.2": consistent_share,
+              "8.3": lambda centres: step_lengths(centres).mean()}
 
 
 @pytest.mark.parametrize("exercise_id", sorted(REFERENCES))
@@ -25,7 +28,7 @@ def test_reference_answers_pass_with_one_deterministic_line(exercise_id, capsys)
 def test_every_registered_exercise_has_a_reference_here():
     check_exercise("0.1", bounce_step)                       # imports the registry
     assert set(REFERENCES) <= set(EXERCISES)
-    assert {e for e in EXERCISES if e.startswith("0.")} == set(REFERENCES)
+    assert set(EXERCISES) == set(REFERENCES)
 
 
 def test_a_bounce_without_velocity_flip_is_caught():
@@ -70,6 +73,30 @@ def test_psnr_with_the_wrong_peak_is_caught():
 
     with pytest.raises(AssertionError, match="psnr_from_definition differs"):
         check_exercise("0.3", peak_one)
+
+
+def test_frechet_with_biased_covariances_is_caught():
+    def biased(a, b):
+        from vidgen_tf.metrics import frechet_distance
+        return frechet_distance(a.mean(0), np.cov(a.T, bias=True), b.mean(0),
+                                np.cov(b.T, bias=True))
+
+    with pytest.raises(AssertionError, match="Exercise 8.1 failed: frechet_from_features"):
+        check_exercise("8.1", biased)
+
+
+def test_consistency_that_counts_no_digit_as_a_digit_is_caught():
+    def counts_noise(labels, agreement):
+        share = np.array([np.bincount(row).max() / len(row) for row in labels])
+        return float(np.mean(share >= agreement))
+
+    with pytest.raises(AssertionError, match="consistent_share differs"):
+        check_exercise("8.2", counts_noise)
+
+
+def test_manhattan_steps_are_caught():
+    with pytest.raises(AssertionError, match="mean_step differs"):
+        check_exercise("8.3", lambda c: np.abs(np.diff(c, axis=1)).sum(-1).mean())
 
 
 def test_unfinished_and_unknown_exercises():

@@ -9,56 +9,95 @@ import pytest
 
 from tests.harness import run_model_test
 from vidgen_tf.metrics import evaluator_store
-from vidgen_tf.metrics.evaluator_data import (DIGIT_HEADS, classifier_frames, digit_targets,
+from vidgen_tf.metrics.evaluator_data import (classifier_frames, digit_targets,
                                               no_digit_frames, shape_targets)
 from vidgen_tf.metrics.evaluator_store import EvaluatorError, load_evaluator
-from vidgen_tf.metrics.evaluators import DigitClassifier, VideoFeatureNet
+from vidgen_tf.metrics.evaluators import (DigitClassifier, FrameAttributeClassifier,
+                                          FrameEncoder, VideoFeatureNet)
 
 
 def test_digit_classifier_harness(tmp_path, rng):
     frames = rng.uniform(-1, 1, size=(4, 20, 20, 3)).astype(np.float32)
-    model = DigitClassifier(input_size=16, filters=(4, 8), dense_units=8, name="tiny")
+    model = DigitClassifier(input_size=16, filters=(4, 8, 8), dense_units=8, name="tiny")
     run_model_test(model, frames, {"output": (4, 11)}, tmp_path=tmp_path,
                    loss="sparse_categorical_crossentropy",
                    targets=np.array([0, 3, 10, 7], np.int32))
 
 
 def test_video_feature_net_harness(tmp_path, rng):
-    videos = rng.uniform(-1, 1, size=(2, 8, 24, 24, 1)).astype(np.float32)
+    videos = rng.uniform(-1, 1, size=(2, 6, 24, 24, 1)).astype(np.float32)
     model = VideoFeatureNet({"digits": 10, "count": 3}, channels=1, input_size=16,
-                            filters=(4, 4, 8, 8), feature_dim=16, name="tiny_net")
+                            filters=(4, 4, 8), temporal_filters=8, feature_dim=16,
+                            name="tiny_net")
     run_model_test(model, videos, {"digits": (2, 10), "count": (2, 3)}, tmp_path=tmp_path,
                    loss={"digits": "binary_crossentropy",
                          "count": "sparse_categorical_crossentropy"},
                    targets={"digits": np.eye(10, dtype=np.float32)[[1, 2]],
                             "count": np.array([0, 2], np.int32)})
     assert model.features(videos).shape == (2, 16)
+    assert model.moments(videos).shape == (2, 6, model.encoder.moment_size)
+
+
+def test_frame_attribute_classifier_harness(tmp_path, rng):
+    frames = rng.uniform(-1, 1, size=(3, 16, 16, 3)).astype(np.float32)
+    model = FrameAttributeClassifier({"shape": 6, "size": 2}, channels=3, input_size=16,
+                                     filters=(4, 4, 8), name="tiny_frames")
+    run_model_test(model, frames, {"shape": (3, 6), "size": (3, 2)}, tmp_path=tmp_path,
+                   loss="sparse_categorical_crossentropy",
+                   targets={"shape": np.array([0, 5, 2]), "size": np.array([1, 0, 1])})
+
+
+def test_moments_find_where_the_brightness_is():
+    from vidgen_tf.metrics.evaluators import spatial_moments
+
+    maps = np.zeros((1, 5, 5, 2), np.float32)
+    maps[0, 4, 0, 0] = 2.0          # channel 0: bottom-left corner
+    maps[0, 1:3, 2, 1] = 1.0        # channel 1: rows 1-2 of the middle column
+    m = np.asarray(spatial_moments(maps))[0]
+    np.testing.assert_allclose(m[:2], [2 / 25, 2 / 25], atol=1e-4)        # mean activation
+    np.testing.assert_allclose(m[2:4], [1.0, 1.5 / 4], atol=1e-4)         # centre y
+    np.testing.assert_allclose(m[4:6], [0.0, 0.5], atol=1e-4)             # centre x
+
+
+def test_moving_content_moves_the_moments(rng):
+    encoder = FrameEncoder(input_size=16, channels=1, filters=(4, 4, 8))
+    frames = -np.ones((2, 16, 16, 1), np.float32)
+    frames[0, 2:6, 2:6] = 1.0
+    frames[1, 2:6, 10:14] = 1.0     # the same square, 8 pixels to the right
+    m = np.asarray(encoder.moments(frames))
+    assert m.shape == (2, encoder.moment_size)
+    raw_x = m[:, 2]                  # raw brightness: (mass, y, x) of the one grey channel
+    assert raw_x[1] - raw_x[0] == pytest.approx(8 / 15, abs=1e-3)
 
 
 def test_grey_net_takes_colour_and_colour_net_refuses_grey(rng):
-    grey = VideoFeatureNet({"a": 2}, channels=1, input_size=16, filters=(4, 4, 8, 8))
+    grey = VideoFeatureNet({"a": 2}, channels=1, input_size=16, filters=(4, 4, 8))
     rgb = rng.uniform(-1, 1, size=(1, 4, 16, 16, 3)).astype(np.float32)
     assert grey.features(rgb).shape == (1, 128)
-    colour = VideoFeatureNet({"a": 2}, channels=3, input_size=16, filters=(4, 4, 8, 8))
-    with pytest.raises(ValueError, match="expects 3-channel videos, got 1"):
+    colour = VideoFeatureNet({"a": 2}, channels=3, input_size=16, filters=(4, 4, 8))
+    with pytest.raises(ValueError, match="expects 3-channel frames, got 1"):
         colour.features(rgb[..., :1])
 
 
 def test_targets_by_hand():
-    clips = {"digits": np.array([[3, 7, -1]]), "directions": np.array([[2, 5, -1]]),
-             "speeds": np.array([[1.2, 1.9, 0.0]]), "num_objects": np.array([2])}
-    t = digit_targets(clips, (1.0, 2.0))
+    velocities = np.zeros((1, 4, 3, 2), np.float32)
+    velocities[0, :, 0] = [0, 2]                       # digit 3: right in all 4 frames
+    velocities[0, :2, 1] = [-1.9, 0]                   # digit 7: up, then down
+    velocities[0, 2:, 1] = [1.9, 0]
+    clips = {"digits": np.array([[3, 7, -1]]), "num_objects": np.array([2]),
+             "velocities": velocities, "speeds": np.array([[2.0, 1.9, 0.0]])}
+    t = digit_targets(clips, (1.0, 3.0))
     assert np.flatnonzero(t["digits"][0]).tolist() == [3, 7]
-    assert np.flatnonzero(t["digit_directions"][0]).tolist() == [3 * 8 + 2, 7 * 8 + 5]
-    assert np.flatnonzero(t["digit_speeds"][0]).tolist() == [3 * 2 + 0, 7 * 2 + 1]
+    np.testing.assert_allclose(t["directions"][0][[0, 2, 6]], [0.5, 0.25, 0.25])
+    assert t["speed"][0] == pytest.approx((1.95 - 1.0) / 2.0)
     assert t["count"].tolist() == [1]
     shapes = {"shapes": np.array([[5, -1]]), "colors": np.array([[7, -1]]),
-              "sizes": np.array([[1, -1]]), "directions": np.array([[0, -1]]),
-              "num_objects": np.array([1])}
-    s = shape_targets(shapes)
+              "sizes": np.array([[1, -1]]), "num_objects": np.array([1]),
+              "velocities": velocities[:, :, :2], "speeds": np.array([[2.0, 0.0]])}
+    s = shape_targets(shapes, (1.0, 3.0))
     assert np.flatnonzero(s["shape_colors"][0]).tolist() == [5 * 8 + 7]
     assert np.flatnonzero(s["shape_sizes"][0]).tolist() == [5 * 2 + 1]
-    assert np.flatnonzero(s["shape_directions"][0]).tolist() == [5 * 8 + 0]
+    np.testing.assert_allclose(s["directions"][0][0], 1.0)
 
 
 def test_classifier_frames_mix_digits_and_garbage():
@@ -111,6 +150,6 @@ def test_training_command_writes_loadable_evaluators(tmp_path):
     assert set(manifest) == {"digit_classifier", "digit_features"}
     entry = manifest["digit_features"]
     assert entry["training"]["command"].endswith(f"--out {tmp_path}")
-    assert set(entry["metrics"]) == {f"{h}_{s}px" for h in DIGIT_HEADS for s in (64, 32)}
+    assert set(entry["metrics"]) == {"digits", "dominant_direction", "speed_abs_error", "count"}
     net = load_evaluator("digit_features", folder=tmp_path)
     assert net.features(np.zeros((1, 16, 64, 64, 1), np.float32)).shape == (1, 128)

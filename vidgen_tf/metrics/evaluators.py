@@ -93,6 +93,16 @@ class FrameEncoder(layers.Layer):
     def moment_size(self):
         return 3 * (self.channels + self.filters[1] + self.filters[2])
 
+    def build(self, input_shape=None):
+        size, channels = self.input_size, self.channels
+        for i in range(3):
+            self.convs[i].build((None, size, size, channels))
+            self.norms[i].build((None, size, size, self.filters[i]))
+            channels = self.filters[i]
+            if i < 2:
+                size //= 2
+        self.built = True
+
     def _blocks(self, frames, training):
         x = resize_frames(frames, self.input_size, grey=self.channels == 1)
         if x.shape[-1] != self.channels:
@@ -186,7 +196,9 @@ class FrameAttributeClassifier(keras.Model):
 
     def __init__(self, heads, channels=3, input_size=32, filters=(32, 64, 128), **kwargs):
         super().__init__(**kwargs)
-        self.heads = {str(k): int(v) for k, v in dict(heads).items()}
+        # Sorted: weights files address layers by position, and a config read back from
+        # JSON may list the heads in another order.
+        self.heads = {str(k): int(v) for k, v in sorted(dict(heads).items())}
         self.channels = int(channels)
         self.input_size = int(input_size)
         self.filters = tuple(int(f) for f in filters)
@@ -235,7 +247,9 @@ class VideoFeatureNet(keras.Model):
     def __init__(self, heads, channels=1, input_size=32, filters=(32, 64, 128),
                  temporal_filters=128, feature_dim=128, **kwargs):
         super().__init__(**kwargs)
-        self.heads = {str(k): int(v) for k, v in dict(heads).items()}
+        # Sorted: weights files address layers by position, and a config read back from
+        # JSON may list the heads in another order.
+        self.heads = {str(k): int(v) for k, v in sorted(dict(heads).items())}
         self.channels = int(channels)
         self.input_size = int(input_size)
         self.filters = tuple(int(f) for f in filters)
@@ -253,6 +267,17 @@ class VideoFeatureNet(keras.Model):
         self.embed = layers.Dense(self.feature_dim, activation="relu", name="features")
         self.outputs_by_head = {name: layers.Dense(units, name=f"head_{name}")
                                 for name, units in self.heads.items()}
+
+    def build(self, input_shape=None):
+        self.encoder.build()
+        width = 2 * self.encoder.moment_size
+        self.norm.build((None, None, self.encoder.moment_size))
+        self.temporal[0].build((None, None, width))
+        self.temporal[1].build((None, None, self.temporal_filters))
+        self.embed.build((None, 2 * self.temporal_filters))
+        for head in self.outputs_by_head.values():
+            head.build((None, self.feature_dim))
+        self.built = True
 
     def moments(self, videos, training=False):
         """``(batch, T, D)`` per-frame moments (see ``FrameEncoder.moments``)."""

@@ -122,8 +122,20 @@ def identity_consistency(videos, agreement=0.8, probabilities=None):
         float in ``[0, 1]``.
     """
     p = frame_probabilities(videos) if probabilities is None else probabilities
-    labels = np.argmax(p, axis=-1)                                     # (batch, T)
-    counts = np.apply_along_axis(np.bincount, 1, labels, minlength=NOISE_CLASS + 1)
+    return consistent_share(np.argmax(p, axis=-1), agreement)
+
+
+def consistent_share(labels, agreement=0.8):
+    """Share of clips whose per-frame labels ``(batch, T)`` agree on one digit.
+
+    A clip counts when its most frequent label is a digit (not ``NOISE_CLASS``) and at least
+    ``agreement`` of its frames carry that label. (Ties go to the smaller label.)
+
+    Returns:
+        float in ``[0, 1]``.
+    """
+    labels = np.asarray(labels)
+    counts = np.stack([np.sum(labels == c, axis=1) for c in range(NOISE_CLASS + 1)], axis=1)
     majority = counts.argmax(axis=1)
     share = counts.max(axis=1) / labels.shape[1]
     return float(np.mean((majority != NOISE_CLASS) & (share >= agreement)))
@@ -140,6 +152,12 @@ def brightness_centres(videos):
     cy = (weight.sum(axis=3) * ys).sum(axis=2) / total
     cx = (weight.sum(axis=2) * xs).sum(axis=2) / total
     return np.stack([cy, cx], axis=-1)
+
+
+def step_lengths(centres):
+    """``(batch, T - 1)`` distance travelled between consecutive frames by centres
+    ``(batch, T, 2)``."""
+    return np.linalg.norm(np.diff(np.asarray(centres, np.float64), axis=1), axis=-1)
 
 
 def motion_stats(videos, moving_threshold=None):
@@ -162,7 +180,7 @@ def motion_stats(videos, moving_threshold=None):
         raise ValueError(f"motion_stats: need at least 3 frames, got {videos.shape[1]}.")
     threshold = 0.5 * videos.shape[3] / 64 if moving_threshold is None else moving_threshold
     centres = brightness_centres(videos)
-    step = np.linalg.norm(np.diff(centres, axis=1), axis=-1)            # (batch, T - 1)
+    step = step_lengths(centres)                                        # (batch, T - 1)
     jerk = np.linalg.norm(np.diff(centres, n=2, axis=1), axis=-1)       # (batch, T - 2)
     per_clip = step.mean(axis=1)
     return {"mean_displacement": float(step.mean()),

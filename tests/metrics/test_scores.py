@@ -1,0 +1,112 @@
+"""Scores with the shipped evaluators, and the baseline ordering that makes them trustworthy."""
+
+import numpy as np
+import pytest
+
+from vidgen_tf.metrics import corruptions
+from vidgen_tf.metrics.baselines import (CASES, EvalSetting, baseline_table, evaluate,
+                                         reference_case, table_markdown)
+from vidgen_tf.metrics.scores import (brightness_centres, consistent_share, digit_score,
+                                      frame_probabilities, identity_consistency, motion_stats,
+                                      proxy_fvd, step_lengths)
+
+SMALL = EvalSetting("digits", 1, 32, num_generated=96, num_reference=256)
+
+
+@pytest.fixture(scope="module")
+def real():
+    return SMALL.clips(96, "val")
+
+
+def test_brightness_centre_and_motion_by_hand():
+    videos = -np.ones((1, 5, 16, 20, 1), np.float32)
+    for t in range(5):
+        videos[0, t, 4, 2 + 3 * t] = 1.0                    # one pixel, 3 px right per frame
+    np.testing.assert_allclose(brightness_centres(videos)[0, :, 1], [2, 5, 8, 11, 14])
+    stats = motion_stats(videos)
+    assert stats["mean_displacement"] == pytest.approx(3.0)
+    assert stats["jerk"] == pytest.approx(0.0, abs=1e-5)
+    assert stats["moving_share"] == 1.0
+    frozen = motion_stats(np.repeat(videos[:, :1], 5, axis=1))
+    assert frozen["mean_displacement"] == 0 and frozen["moving_share"] == 0
+    with pytest.raises(ValueError, match="at least 3 frames"):
+        motion_stats(videos[:, :2])
+
+
+def test_consistency_and_steps_by_hand():
+    labels = np.array([[3, 3, 3, 3, 10],      # 80% a 3: consistent
+                       [3, 3, 3, 5, 5],       # 60%: not
+                       [10, 10, 10, 10, 3],   # mostly no digit: not
+                       [4, 4, 4, 4, 4]])
+    assert consistent_share(labels, agreement=0.8) == 0.5
+    assert consistent_share(labels, agreement=0.6) == 0.75
+    centres = np.array([[[0, 0], [3, 4], [3, 4]]], np.float32)
+    np.testing.assert_allclose(step_lengths(centres), [[5.0, 0.0]])
+
+
+def test_digit_scores_recognise_real_digits_and_reject_noise(real, rng):
+    good = digit_score(real)
+    assert good["confidence"] > 0.9 and good["classes_present"] == 10
+    assert good["no_digit_share"] == 0.0
+    assert identity_consistency(real) > 0.9
+    noise = reference_case("Gaussian noise", SMALL, seed=0)
+    bad = digit_score(noise)
+    assert bad["confidence"] < 0.3 and bad["no_digit_share"] > 0.8
+    assert identity_consistency(noise) < 0.1
+
+
+def test_identity_consistency_catches_a_digit_that_changes(real):
+    digits = digit_score(real)["class_counts"]
+    assert sum(digits) == len(real)
+    # Glue the first half of one clip to the second half of a clip of another digit.
+    p = np.argmax(frame_probabilities(real).mean(1), -1)
+    a, b = np.flatnonzero(p == p[0])[0], np.flatnonzero(p != p[0])[0]
+    changed = np.concatenate([real[a:a + 1, :8], real[b:b + 1, 8:]], axis=1)
+    assert identity_consistency(changed) == 0.0
+    assert identity_consistency(real[a:a + 1]) == 1.0
+
+
+def test_proxy_fvd_is_zero_on_itself_and_checks_shapes(real):
+    # Zero up to float32 features (the floor in this setting is about 5).
+    assert proxy_fvd(real, real) == pytest.approx(0.0, abs=1e-3)
+    with pytest.raises(ValueError, match="same frames, size and channels"):
+        proxy_fvd(real[:, :8], real)
+    shapes = EvalSetting("shapes", (1, 3), 32).clips(16, "val")
+    assert proxy_fvd(shapes[:8], shapes[8:]) > 0               # the RGB evaluator
+
+
+def test_evaluate_insists_on_the_sample_count(real):
+    with pytest.raises(ValueError, match="scores 96 clips, got 10"):
+        evaluate(real[:10], SMALL)
+
+
+@pytest.fixture(scope="module")
+def table():
+    return baseline_table(SMALL, seeds=(0, 1))
+
+
+def test_baselines_are_ordered_as_a_person_would(table):
+    fvd = {case: table[case]["proxy_fvd"][0] for case in CASES}
+    # Real clips are closest; blurred clips (soft, but moving right) next; clips whose
+    # motion is broken or absent are further; noise is furthest.
+    assert fvd["real (held-out)"] < fvd["blurred"] < fvd["shuffled in time"]
+    assert fvd["blurred"] < fvd["first frame repeated"]
+    assert max(fvd, key=fvd.get) == "Gaussian noise"
+    conf = {case: table[case]["digit_confidence"][0] for case in CASES}
+    assert min(conf, key=conf.get) == "Gaussian noise"
+    assert conf["real (held-out)"] > conf["blurred"] > conf["Gaussian noise"]
+    identity = {case: table[case]["identity_consistency"][0] for case in CASES}
+    assert identity["real (held-out)"] > 0.9 and identity["Gaussian noise"] < 0.1
+    move = {case: table[case]["mean_displacement"][0] for case in CASES}
+    assert move["first frame repeated"] == 0.0
+    assert table["first frame repeated"]["moving_share"][0] == 0.0
+    jerk = {case: table[case]["jerk"][0] for case in CASES}
+    assert jerk["shuffled in time"] > 3 * jerk["real (held-out)"]   # jumps, not smooth motion
+    assert jerk["blurred"] < 1.5 * jerk["real (held-out)"]
+
+
+def test_table_markdown_lists_every_case(table):
+    text = table_markdown(table)
+    for case in CASES:
+        assert f"| {case} |" in text
+    assert "±" in text and "proxy FVD" in text
