@@ -22,9 +22,13 @@ def evaluators(quick=False):
                         evaluate_feature_net(load_evaluator(name), domain, 0,
                                              counts[1]).items()})
     manifest = read_manifest()
+    def plan(training):
+        if "steps" in training:
+            return f"{training['steps']} steps of {training['batch_size']} frames"
+        return f"{training['clips']} clips, {training['epochs']} epochs"
+
     rows = "\n".join(
-        f"| {name} | {entry['class']} | {entry['parameters']:,} | "
-        f"{entry['training']['steps']} x {entry['training']['batch_size']} | "
+        f"| {name} | {entry['class']} | {entry['parameters']:,} | {plan(entry['training'])} | "
         f"{entry['training']['seconds']:.0f} s | `{entry['sha256'][:12]}` |"
         for name, entry in sorted(manifest.items()))
     details = (
@@ -35,7 +39,7 @@ def evaluators(quick=False):
         f"are drawn at 64x64 and at 32x32; the networks resize them to 32x32.\n\n"
         f"Weights: `{evaluator_dir()}`, rebuilt by "
         f"`python -m vidgen_tf.metrics.train_evaluators`.\n\n"
-        "| evaluator | class | parameters | steps x batch | training time | sha256 |\n"
+        "| evaluator | class | parameters | training | training time | sha256 |\n"
         "|---|---|---|---|---|---|\n" + rows + "\n")
     return {"metrics": metrics, "details": details}
 
