@@ -19,7 +19,7 @@ from vidgen_tf.data.synthetic import SyntheticVideos
 from vidgen_tf.data.video_folder import VideoFolder
 
 
-def clip_dataset(source, num_clips=None, shuffle=True, seed=0):
+def clip_dataset(source, num_clips=None, shuffle=True, seed=0, start=0):
     """The per-clip ``tf.data.Dataset`` of dicts (uint8 ``"video"`` and labels) of a source.
 
     Returns:
@@ -29,11 +29,13 @@ def clip_dataset(source, num_clips=None, shuffle=True, seed=0):
     import tensorflow as tf
 
     if isinstance(source, SyntheticVideos):
-        return source.as_tf_dataset(num_clips=num_clips, progress=num_clips is not None
-                                    and num_clips >= 2048), num_clips is not None
-    if num_clips is not None:
-        raise ValueError(f"make_dataset: num_clips applies to synthetic datasets only, not to "
-                         f"{type(source).__name__}.")
+        return source.as_tf_dataset(num_clips=num_clips, start=start,
+                                    progress=num_clips is not None and num_clips >= 2048), \
+            num_clips is not None
+    for name, value in (("num_clips", num_clips), ("start", start or None)):
+        if value is not None:
+            raise ValueError(f"make_dataset: {name} applies to synthetic datasets only, not "
+                             f"to {type(source).__name__}.")
     if isinstance(source, VideoFolder):
         return source.as_tf_dataset(shuffle=shuffle, seed=seed), True
     if isinstance(source, BAIRRobotPushing):
@@ -64,7 +66,7 @@ def clip_dataset(source, num_clips=None, shuffle=True, seed=0):
 
 def make_dataset(source, batch_size, keys=None, num_clips=None, shuffle=True,
                  shuffle_buffer=1024, repeat=False, drop_remainder=True, cache=False,
-                 prefetch=True, seed=0):
+                 prefetch=True, seed=0, start=0):
     """Batched, shuffled, prefetched float videos from any source.
 
     Args:
@@ -85,6 +87,8 @@ def make_dataset(source, batch_size, keys=None, num_clips=None, shuffle=True,
             the first epoch; for decoding-bound sources read more than once.
         prefetch: bool. Prepare the next batches while the current one trains.
         seed: int. Seed of the shuffling.
+        start: int. Synthetic sources only: index of the first clip, so that a resumed
+            training run continues the stream where it stopped.
 
     Returns:
         ``tf.data.Dataset`` of float32 videos ``(batch, T, H, W, C)`` in ``[-1, 1]``, or of
@@ -99,7 +103,8 @@ def make_dataset(source, batch_size, keys=None, num_clips=None, shuffle=True,
 
     if int(batch_size) < 1:
         raise ValueError(f"make_dataset: batch_size must be >= 1, got {batch_size}.")
-    clips, finite = clip_dataset(source, num_clips=num_clips, shuffle=shuffle, seed=seed)
+    clips, finite = clip_dataset(source, num_clips=num_clips, shuffle=shuffle, seed=seed,
+                                 start=start)
     available = sorted(clips.element_spec)
     wanted = tuple(keys or ())
     missing = [k for k in wanted if k not in available]

@@ -1,0 +1,12 @@
+"""Models, one file per family; each owns its train step or loss.
+
+- ``vae``: ``FrameVAE`` and ``VideoVAE`` (lesson 01).
+- ``gan``: ``VideoGAN`` with 3-D, two-stream (VGAN) and temporal (TGAN) generators
+  (lesson 02).
+
+Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
+"""
+
+from vidgen_tf.models.vae import FrameVAE, VideoVAE
+
+__all__ = ["FrameVAE", "VideoVAE"]

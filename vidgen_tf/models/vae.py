@@ -1,0 +1,285 @@
+"""Variational autoencoders for frames and for clips (lesson 01).
+
+``FrameVAE`` encodes one frame ``(H, W, C)`` into a vector ``z`` of ``latent_dim`` numbers;
+``VideoVAE`` encodes a clip ``(T, H, W, C)`` into a grid of latent vectors
+``(T / t, H / h, W / w, latent_channels)``, one per block of the clip, with 3-D (or (2+1)-D)
+convolutions. Both are trained by maximising the ELBO (``vidgen_tf.losses.vae``):
+
+    loss = mean over clips of [ ||x - x_hat||^2 / (2 sigma^2) + beta * KL(q(z|x) || N(0, I)) ]
+           / (values per clip)
+
+with one reparameterised sample ``z = mean + exp(log_var / 2) * eps`` per clip. Calling the
+model returns a dict: ``"reconstruction"`` (from a sample when ``training=True``, from the
+posterior mean otherwise), ``"mean"`` and ``"log_var"``. ``fit`` takes batches of videos
+(float in ``[-1, 1]``), or dicts ``{"video": ..., "noise": eps}`` to supply the noise.
+
+Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers, ops
+
+from vidgen_tf.layers import DepthToSpace3D, ResidualBlock3D, SpaceToDepth3D
+from vidgen_tf.losses.vae import gaussian_kl, reparameterize
+from vidgen_tf.models.distribute import replica_share
+
+
+def _split_inputs(inputs):
+    if isinstance(inputs, dict):
+        return inputs["video"], inputs.get("noise")
+    return inputs, None
+
+
+class _VAE(keras.Model):
+    """What both VAEs share: sampling, the loss, metrics and generation."""
+
+    def __init__(self, beta=1.0, sigma=0.1, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        if not beta >= 0:
+            raise ValueError(f"{type(self).__name__}: beta must be >= 0, got {beta}.")
+        if not sigma > 0:
+            raise ValueError(f"{type(self).__name__}: sigma must be > 0, got {sigma}.")
+        self.beta = float(beta)
+        self.sigma = float(sigma)
+        self.seed = int(seed)
+        self.seed_generator = keras.random.SeedGenerator(self.seed, name="noise")
+        self.reconstruction_tracker = keras.metrics.Mean(name="mse")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+
+    # subclasses: encode(x) -> (mean, log_var), decode(z) -> x_hat, latent_shape, data_shape
+    def call(self, inputs, training=False):
+        videos, noise = _split_inputs(inputs)
+        mean, log_var = self.encode(videos, training=training)
+        if training:
+            if noise is None:
+                noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+            z = reparameterize(mean, log_var, ops.cast(noise, mean.dtype))
+        else:
+            z = mean
+        return {"reconstruction": self.decode(z, training=training), "mean": mean,
+                "log_var": log_var}
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The negative ELBO per value, averaged over the batch (see the module docstring)."""
+        videos, _ = _split_inputs(x)
+        videos = ops.cast(videos, "float32")
+        reconstruction = ops.cast(y_pred["reconstruction"], "float32")
+        axes = tuple(range(1, len(videos.shape)))
+        squared = ops.sum(ops.square(videos - reconstruction), axis=axes)
+        kl = gaussian_kl(y_pred["mean"], y_pred["log_var"])
+        values = math.prod(videos.shape[1:])
+        loss = ops.mean(squared / (2 * self.sigma**2) + self.beta * kl) / values
+        batch = ops.shape(videos)[0]
+        self.reconstruction_tracker.update_state(ops.mean(squared) / values,
+                                                 sample_weight=batch)
+        self.kl_tracker.update_state(ops.mean(kl), sample_weight=batch)
+        return replica_share(loss)
+
+    def encode_mean(self, videos):
+        """The posterior means of ``videos`` (the latent codes used for interpolation)."""
+        return self.encode(ops.convert_to_tensor(videos), training=False)[0]
+
+    def reconstruct(self, videos):
+        """Decode the posterior means: the deterministic reconstruction of ``videos``."""
+        return self.decode(self.encode_mean(videos), training=False)
+
+    def generate(self, num, seed=None, temperature=1.0):
+        """``num`` samples: ``z ~ N(0, temperature^2 I)`` decoded.
+
+        Args:
+            num: int. How many.
+            seed: optional int for repeatable samples.
+            temperature: float. Scale of the prior noise (below 1: more typical samples).
+        """
+        z = keras.random.normal((int(num),) + tuple(self.latent_shape),
+                                seed=self.seed_generator if seed is None else seed)
+        return self.decode(z * temperature, training=False)
+
+    def get_config(self):
+        return {**super().get_config(), "beta": self.beta, "sigma": self.sigma,
+                "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="vidgen_tf")
+class FrameVAE(_VAE):
+    """A convolutional VAE for single frames with a vector latent.
+
+    Args:
+        image_shape: ``(H, W, C)``; H and W divisible by ``2 ** len(widths)``.
+        latent_dim: int. Size of ``z``.
+        widths: channels of the strided convolutions (each halves H and W).
+        beta, sigma: weight of the KL term; standard deviation of the decoder (in ``[-1, 1]``
+            pixel units).
+        seed: int. Seed of the sampling noise.
+
+    Call arguments:
+        inputs: ``(B, H, W, C)`` frames, or ``{"video": frames, "noise": (B, latent_dim)}``.
+
+    Returns:
+        dict: ``"reconstruction"`` ``(B, H, W, C)``, ``"mean"`` and ``"log_var"``
+        ``(B, latent_dim)``.
+
+    Example:
+        vae = FrameVAE((32, 32, 1), latent_dim=16)
+        vae.compile(optimizer="adam")
+        vae.fit(frames, epochs=5)        # frames: (N, 32, 32, 1) in [-1, 1]
+    """
+
+    def __init__(self, image_shape=(32, 32, 1), latent_dim=16, widths=(32, 64, 128),
+                 beta=1.0, sigma=0.1, seed=0, **kwargs):
+        super().__init__(beta=beta, sigma=sigma, seed=seed, **kwargs)
+        self.image_shape = tuple(int(s) for s in image_shape)
+        self.latent_dim = int(latent_dim)
+        self.widths = tuple(int(w) for w in widths)
+        h, w, c = self.image_shape
+        factor = 2 ** len(self.widths)
+        if h % factor or w % factor:
+            raise ValueError(f"FrameVAE: image size {h}x{w} must be divisible by {factor} "
+                             f"(2 ** len(widths)).")
+        self.latent_shape = (self.latent_dim,)
+        self.data_shape = self.image_shape
+        policy = self.dtype_policy
+        self.encoder = keras.Sequential(
+            [layers.Input(self.image_shape)]
+            + [layers.Conv2D(width, 4, strides=2, padding="same", activation="silu",
+                             dtype=policy) for width in self.widths]
+            + [layers.Flatten(dtype=policy), layers.Dense(2 * self.latent_dim, dtype=policy)],
+            name="encoder")
+        small = (h // factor, w // factor, self.widths[-1])
+        self.decoder = keras.Sequential(
+            [layers.Input((self.latent_dim,)),
+             layers.Dense(math.prod(small), activation="silu", dtype=policy),
+             layers.Reshape(small, dtype=policy)]
+            + [layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="silu",
+                                      dtype=policy) for width in self.widths[-2::-1]]
+            + [layers.Conv2DTranspose(c, 4, strides=2, padding="same", activation="tanh",
+                                      dtype=policy)],
+            name="decoder")
+
+    def build(self, input_shape=None):
+        self.encoder.build((None,) + self.image_shape)
+        self.decoder.build((None, self.latent_dim))
+        self.built = True
+
+    def encode(self, frames, training=False):
+        stats = ops.cast(self.encoder(frames, training=training), "float32")
+        mean, log_var = ops.split(stats, 2, axis=-1)
+        return mean, ops.clip(log_var, -30.0, 20.0)
+
+    def decode(self, z, training=False):
+        return self.decoder(z, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": self.image_shape,
+                "latent_dim": self.latent_dim, "widths": self.widths}
+
+
+@keras.saving.register_keras_serializable(package="vidgen_tf")
+class VideoVAE(_VAE):
+    """A convolutional VAE for clips with a spatio-temporal grid of latents.
+
+    The encoder folds ``patch`` blocks into channels (``SpaceToDepth3D``), then runs a
+    residual stage per entry of ``widths``, each but the last followed by a strided
+    convolution that halves H and W (and T, for the first ``time_downsamples`` of them). The
+    decoder mirrors it with sub-pixel upsampling (a convolution, then ``DepthToSpace3D``),
+    which avoids the checkerboard artefacts of transposed convolutions.
+
+    Args:
+        video_shape: ``(T, H, W, C)``.
+        latent_channels: int. Channels of the latent grid.
+        widths: channels of the residual stages, one per resolution.
+        patch: ``(t, h, w)`` folded into channels at the input.
+        time_downsamples: int. How many of the downsampling steps also halve T.
+        kind: ``"conv3d"`` or ``"2plus1d"`` convolutions in the residual blocks.
+        groups: int. GroupNorm groups.
+        beta, sigma, seed: as in ``FrameVAE``.
+
+    Call arguments:
+        inputs: ``(B, T, H, W, C)`` clips, or ``{"video": clips, "noise": eps}`` with ``eps``
+            of the latent grid's shape.
+
+    Returns:
+        dict: ``"reconstruction"`` ``(B, T, H, W, C)``; ``"mean"``, ``"log_var"``
+        ``(B,) + latent_shape``.
+
+    Example:
+        vae = VideoVAE((16, 64, 64, 1))
+        vae.latent_shape         # (8, 8, 8, 8): 4096 numbers for 65536 pixels
+    """
+
+    def __init__(self, video_shape=(16, 64, 64, 1), latent_channels=8, widths=(64, 128),
+                 patch=(1, 4, 4), time_downsamples=1, kind="conv3d", groups=8, beta=1.0,
+                 sigma=0.1, seed=0, **kwargs):
+        super().__init__(beta=beta, sigma=sigma, seed=seed, **kwargs)
+        self.video_shape = tuple(int(s) for s in video_shape)
+        self.latent_channels = int(latent_channels)
+        self.widths = tuple(int(w) for w in widths)
+        self.patch = tuple(int(p) for p in patch)
+        self.time_downsamples = int(time_downsamples)
+        self.kind = kind
+        self.groups = int(groups)
+        t, h, w, c = self.video_shape
+        downs = len(self.widths) - 1
+        if not 0 <= self.time_downsamples <= downs:
+            raise ValueError(f"VideoVAE: time_downsamples must be in [0, {downs}], got "
+                             f"{time_downsamples}.")
+        strides = [(2 if i < self.time_downsamples else 1, 2, 2) for i in range(downs)]
+        ft = self.patch[0] * 2 ** self.time_downsamples
+        fs = (self.patch[1] * 2 ** downs, self.patch[2] * 2 ** downs)
+        if t % ft or h % fs[0] or w % fs[1]:
+            raise ValueError(f"VideoVAE: video_shape {self.video_shape} is not divisible by "
+                             f"the total downsampling (t, h, w) = {(ft, fs[0], fs[1])}.")
+        self.latent_shape = (t // ft, h // fs[0], w // fs[1], self.latent_channels)
+        self.data_shape = self.video_shape
+        policy = self.dtype_policy
+        block = lambda width, name: ResidualBlock3D(width, kind=kind, groups=self.groups,
+                                                    name=name, dtype=policy)
+        encoder = [layers.Input(self.video_shape), SpaceToDepth3D(self.patch, dtype=policy),
+                   layers.Conv3D(self.widths[0], 3, padding="same", dtype=policy)]
+        for i, width in enumerate(self.widths):
+            encoder.append(block(width, f"stage{i}"))
+            if i < downs:
+                encoder.append(layers.Conv3D(self.widths[i + 1], 3, strides=strides[i],
+                                             padding="same", dtype=policy))
+        encoder += [layers.GroupNormalization(self.groups, dtype=policy),
+                    layers.Activation("silu", dtype=policy),
+                    layers.Conv3D(2 * self.latent_channels, 3, padding="same", dtype=policy)]
+        self.encoder = keras.Sequential(encoder, name="encoder")
+        decoder = [layers.Input(self.latent_shape),
+                   layers.Conv3D(self.widths[-1], 3, padding="same", dtype=policy)]
+        for i in reversed(range(len(self.widths))):
+            decoder.append(block(self.widths[i], f"stage{i}"))
+            if i > 0:
+                st, sh, sw = strides[i - 1]
+                decoder += [layers.Conv3D(self.widths[i - 1] * st * sh * sw, 3, padding="same",
+                                          dtype=policy),
+                            DepthToSpace3D(strides[i - 1], dtype=policy)]
+        decoder += [layers.GroupNormalization(self.groups, dtype=policy),
+                    layers.Activation("silu", dtype=policy),
+                    layers.Conv3D(c * math.prod(self.patch), 3, padding="same", dtype=policy),
+                    DepthToSpace3D(self.patch, dtype=policy),
+                    layers.Activation("tanh", dtype=policy)]
+        self.decoder = keras.Sequential(decoder, name="decoder")
+
+    def build(self, input_shape=None):
+        self.encoder.build((None,) + self.video_shape)
+        self.decoder.build((None,) + self.latent_shape)
+        self.built = True
+
+    def encode(self, videos, training=False):
+        stats = ops.cast(self.encoder(videos, training=training), "float32")
+        mean, log_var = ops.split(stats, 2, axis=-1)
+        return mean, ops.clip(log_var, -30.0, 20.0)
+
+    def decode(self, z, training=False):
+        return self.decoder(z, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "video_shape": self.video_shape,
+                "latent_channels": self.latent_channels, "widths": self.widths,
+                "patch": self.patch, "time_downsamples": self.time_downsamples,
+                "kind": self.kind, "groups": self.groups}

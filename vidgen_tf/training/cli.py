@@ -1,0 +1,75 @@
+"""The command line: ``python -m vidgen_tf train ...`` and ``python -m vidgen_tf sample ...``.
+
+    python -m vidgen_tf train vae --profile cpu --out runs/vae [--resume] [--steps N]
+    python -m vidgen_tf sample runs/vae --n 16 [--out samples.mp4] [--seed 0]
+
+``train`` writes the run folder described in ``vidgen_tf.training.run``; started again with
+``--resume`` after an interruption, it continues from the last checkpoint. ``sample`` draws
+``n`` clips from a finished run and writes them as one grid video (mp4 or gif).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def _train(args):
+    from vidgen_tf.training.run import train
+
+    _, metrics = train(args.model, args.profile, args.out, resume=args.resume, steps=args.steps,
+                       strategy=args.strategy, time_budget=args.time_budget)
+    print(json.dumps(metrics, indent=2))
+
+
+def _sample(args):
+    import numpy as np
+
+    from vidgen_tf.training.run import load_run
+    from vidgen_tf.viz import save_video, video_grid
+
+    model = load_run(args.run)
+    if not hasattr(model, "generate"):
+        raise SystemExit(f"{args.run}: a {type(model).__name__} cannot generate samples.")
+    videos = np.asarray(model.generate(args.n, seed=args.seed))
+    out = args.out or os.path.join(args.run, f"samples_{args.n}_seed{args.seed}.mp4")
+    save_video(out, video_grid(videos), fps=args.fps)
+    print(f"wrote {args.n} samples to {out}")
+
+
+def main(argv=None):
+    from vidgen_tf.training.recipes import RECIPES, _load_builtin
+    from vidgen_tf.training.strategy import STRATEGIES
+
+    _load_builtin()
+    parser = argparse.ArgumentParser(prog="python -m vidgen_tf", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a model into a run folder")
+    train.add_argument("model", choices=sorted(RECIPES))
+    train.add_argument("--profile", default=None, help="smoke, cpu or gpu (default: from "
+                       "VIDGEN_PROFILE or the devices)")
+    train.add_argument("--out", required=True, help="the run folder")
+    train.add_argument("--resume", action="store_true",
+                       help="continue from the run folder's last checkpoint")
+    train.add_argument("--steps", type=int, default=None, help="total optimizer steps")
+    train.add_argument("--strategy", default="auto", choices=STRATEGIES)
+    train.add_argument("--time-budget", type=float, default=None,
+                       help="stop at the end of the first epoch after this many seconds")
+    train.set_defaults(handler=_train)
+    sample = commands.add_parser("sample", help="draw samples from a finished run")
+    sample.add_argument("run", help="the run folder")
+    sample.add_argument("--n", type=int, default=16)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--fps", type=int, default=8)
+    sample.add_argument("--out", default=None, help="an .mp4 or .gif file")
+    sample.set_defaults(handler=_sample)
+    args = parser.parse_args(argv)
+    try:
+        args.handler(args)
+    except (ValueError, RuntimeError, FloatingPointError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,95 @@
+"""Recipes: what ``python -m vidgen_tf train MODEL`` trains, on what, for how long.
+
+A recipe bundles, per profile, the model (built and compiled), its data stream, the number of
+steps, what the sample monitor shows and how the final model is scored. Lessons and the
+benchmarks use the same recipes, so a lesson's numbers are the CLI's numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How to train one model.
+
+    Attributes:
+        name: str. The CLI name.
+        description: str. One line.
+        build: ``profile -> model``, compiled, with its optimizers built (called inside the
+            strategy's scope).
+        data: ``(profile, first_step) -> tf.data.Dataset`` of training batches, starting
+            at the batch of step ``first_step``.
+        steps: ``profile -> int``. Total optimizer steps.
+        steps_per_epoch: ``profile -> int``. Steps between checkpoints and sample grids.
+        batch_size: ``profile -> int``. Global batch size.
+        monitor: ``(model, profile) -> videos`` for the sample grid.
+        evaluate: ``(model, profile) -> dict`` of final scores.
+        ema_decay: optional float: keep an average of ``ema_attribute``'s weights.
+        ema_attribute: optional str: the sub-model averaged (None: the whole model).
+        seed: int.
+    """
+
+    name: str
+    description: str
+    build: Callable
+    data: Callable
+    steps: Callable
+    steps_per_epoch: Callable
+    batch_size: Callable
+    monitor: Callable
+    evaluate: Callable
+    ema_decay: float | None = None
+    ema_attribute: str | None = None
+    seed: int = 0
+
+
+RECIPES: dict[str, Recipe] = {}
+
+
+def register(recipe):
+    """Add ``recipe`` to ``RECIPES`` (by its name) and return it."""
+    RECIPES[recipe.name] = recipe
+    return recipe
+
+
+def get_recipe(recipe):
+    """The recipe called ``recipe`` (a ``Recipe`` is returned as is)."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    _load_builtin()
+    if recipe not in RECIPES:
+        raise ValueError(f"Unknown model {recipe!r}; choose one of {', '.join(sorted(RECIPES))}.")
+    return RECIPES[recipe]
+
+
+def _load_builtin():
+    import vidgen_tf.training.vae_recipe  # noqa: F401  registers "vae"
+
+
+def synthetic_stream(source, batch_size, first_step):
+    """Batches of a synthetic dataset's endless stream, from the batch of ``first_step``."""
+    from vidgen_tf.data import make_dataset
+
+    return make_dataset(source, batch_size, start=first_step * batch_size, shuffle=False)
+
+
+def heldout_psnr(reconstruct, videos, batch_size=32):
+    """Mean clip PSNR (dB) of ``reconstruct(videos)`` against ``videos`` (float in [-1, 1])."""
+    from vidgen_tf.metrics import psnr
+
+    values = []
+    for i in range(0, len(videos), batch_size):
+        chunk = videos[i:i + batch_size]
+        values.append(np.asarray(psnr(chunk, np.asarray(reconstruct(chunk)))))
+    return float(np.mean(np.concatenate(values)))
+
+
+def sample_in_batches(generate, num, batch_size=64):
+    """``num`` samples from ``generate(n)`` (float videos), drawn ``batch_size`` at a time."""
+    parts = [np.asarray(generate(min(batch_size, num - i))) for i in range(0, num, batch_size)]
+    return np.concatenate(parts)[:num]

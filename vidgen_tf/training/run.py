@@ -1,0 +1,181 @@
+"""One training run in a run folder, resumable (lessons 01 and 02; the CLI's ``train``).
+
+``train(recipe, profile, out)`` builds the recipe's model inside the distribution strategy's
+scope, restores the newest checkpoint of ``out`` when ``resume`` is set, trains with
+``model.fit`` in epochs of ``recipe.steps_per_epoch`` steps (one checkpoint per epoch, so an
+interrupted run loses at most one epoch), and leaves in ``out``:
+
+```
+config.json        what was run (recipe, profile, steps, strategy)
+checkpoints/       the last two checkpoints (see ``checkpoints``)
+logs/              TensorBoard logs (``tensorboard --logdir runs``)
+samples/           a GIF grid of samples per epoch
+history.json       the logged losses, one entry per epoch
+model.keras        the final model (with averaged weights when the recipe uses EMA)
+metrics.json       training time, steps/s and the recipe's evaluation scores
+```
+
+The data stream is addressable: epoch ``e`` of a run always sees the same clips, so a
+resumed run sees exactly what an uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import keras
+
+from vidgen_tf.training.callbacks import (Checkpointer, SampleMonitor, StopOnNonFinite,
+                                          TimeBudget, WeightsEMA)
+from vidgen_tf.training.checkpoints import list_checkpoints, restore_latest
+from vidgen_tf.training.precision import set_precision
+from vidgen_tf.training.strategy import get_strategy
+
+
+class RunFolderError(RuntimeError):
+    """The run folder holds another run, or a run that cannot be continued."""
+
+
+def _read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_json(path, value):
+    temporary = path + ".tmp"
+    with open(temporary, "w") as f:
+        json.dump(value, f, indent=2)
+    os.replace(temporary, path)
+
+
+def _check_folder(out, config, resume):
+    path = os.path.join(out, "config.json")
+    if not os.path.exists(path):
+        return
+    saved = _read_json(path)
+    if not resume:
+        raise RunFolderError(
+            f"{out} already holds a run ({saved.get('recipe')}, profile "
+            f"{saved.get('profile')}); pass --resume to continue it, or choose another --out.")
+    keys = ("recipe", "profile", "steps_per_epoch", "batch_size")   # steps may grow
+    changed = {k: (saved.get(k), config[k]) for k in keys if saved.get(k) != config[k]}
+    if changed:
+        raise RunFolderError(
+            f"Cannot resume {out}: it was started with other settings "
+            + ", ".join(f"{k}={old!r} (now {new!r})" for k, (old, new) in changed.items())
+            + ". Use the same command, or another --out.")
+
+
+def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_budget=None,
+          verbose="auto", show_samples=False):
+    """Train ``recipe`` at ``profile`` into the run folder ``out``.
+
+    Args:
+        recipe: a ``Recipe`` or its name (see ``recipes.RECIPES``).
+        profile: a ``Profile`` or its name.
+        out: str. The run folder.
+        resume: bool. Continue from the newest checkpoint of ``out`` if there is one (a
+            fresh folder starts from scratch). Without it, an existing run is an error.
+        steps: optional int. Total optimizer steps (default: the recipe's for the profile);
+            rounded up to whole epochs.
+        strategy: a name for ``get_strategy``, or a ``tf.distribute.Strategy``.
+        time_budget: optional float. Seconds after which training ends at an epoch's end.
+        verbose: Keras ``fit`` verbosity (progress bars by default).
+        show_samples: bool. Show the sample grids inline (in a notebook).
+
+    Returns:
+        ``(model, metrics)``: the trained model and the dict written to ``metrics.json``.
+    """
+    from vidgen_tf.config import get_profile, seed_everything
+    from vidgen_tf.training.recipes import get_recipe
+
+    recipe = get_recipe(recipe)
+    profile = get_profile(profile) if isinstance(profile, str) or profile is None else profile
+    per_epoch = recipe.steps_per_epoch(profile)
+    total = int(steps if steps is not None else recipe.steps(profile))
+    epochs = max(1, -(-total // per_epoch))
+    config = {"recipe": recipe.name, "profile": profile.name, "steps": epochs * per_epoch,
+              "steps_per_epoch": per_epoch, "batch_size": recipe.batch_size(profile),
+              "precision": profile.precision, "jit_compile": profile.jit_compile}
+    _check_folder(out, config, resume)
+    os.makedirs(out, exist_ok=True)
+    strategy = get_strategy(strategy) if isinstance(strategy, str) else strategy
+    config["strategy"] = type(strategy).__name__
+    config["replicas"] = int(strategy.num_replicas_in_sync)
+    _write_json(os.path.join(out, "config.json"), config)
+
+    seed_everything(recipe.seed)
+    set_precision(profile)
+    try:
+        with strategy.scope():
+            model = recipe.build(profile)
+        ema = WeightsEMA(recipe.ema_decay, attribute=recipe.ema_attribute) \
+            if recipe.ema_decay else None
+        checkpoints = os.path.join(out, "checkpoints")
+        extra = {"ema": ema} if ema else None
+        state = restore_latest(model, checkpoints, extra=extra) if resume else None
+        initial_epoch = state["epoch"] if state else 0
+        if state:
+            print(f"Resumed {out} from epoch {initial_epoch} (optimizer step {state['step']}).")
+        history_path = os.path.join(out, "history.json")
+        history = _read_json(history_path)[:initial_epoch] if (
+            state and os.path.exists(history_path)) else []
+
+        callbacks = [StopOnNonFinite(checkpoints)]
+        if ema:
+            callbacks.append(ema)
+        callbacks += [
+            Checkpointer(checkpoints, extra=extra),
+            SampleMonitor(lambda m: recipe.monitor(m, profile), os.path.join(out, "samples"),
+                          show=show_samples, ema=ema),
+            keras.callbacks.TensorBoard(os.path.join(out, "logs"), update_freq="epoch",
+                                        write_graph=False),
+            keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: (
+                history.append({"epoch": e + 1, **{k: float(v) for k, v in logs.items()}}),
+                _write_json(history_path, history))),
+        ]
+        if time_budget:
+            callbacks.append(TimeBudget(time_budget))
+        start = time.perf_counter()
+        if initial_epoch < epochs:
+            data = recipe.data(profile, first_step=initial_epoch * per_epoch)
+            model.fit(data, epochs=epochs, initial_epoch=initial_epoch,
+                      steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose)
+        seconds = time.perf_counter() - start
+        stop = callbacks[0].stopped
+        if stop:
+            raise FloatingPointError(f"Training of {out} stopped at a non-finite loss: {stop}.")
+        trained_epochs = list_checkpoints(checkpoints)[-1][0] if list_checkpoints(
+            checkpoints) else initial_epoch
+        steps_done = (trained_epochs - initial_epoch) * per_epoch
+        if ema:
+            with ema.applied():
+                model.save(os.path.join(out, "model.keras"))
+                scores = recipe.evaluate(model, profile)
+        else:
+            model.save(os.path.join(out, "model.keras"))
+            scores = recipe.evaluate(model, profile)
+    finally:
+        set_precision("float32")
+    metrics = {"recipe": recipe.name, "profile": profile.name, "epochs": trained_epochs,
+               "steps": trained_epochs * per_epoch, "resumed_from_epoch": initial_epoch,
+               "train_seconds_this_session": round(seconds, 1),
+               "steps_per_second": round(steps_done / seconds, 3) if steps_done else None,
+               "scores": scores}
+    _write_json(os.path.join(out, "metrics.json"), metrics)
+    return model, metrics
+
+
+def load_run(out):
+    """The final model of a finished run folder (``model.keras``)."""
+    import vidgen_tf.models  # noqa: F401  registers the classes
+
+    path = os.path.join(out, "model.keras")
+    if not os.path.exists(path):
+        state = "has checkpoints but did not finish" if list_checkpoints(
+            os.path.join(out, "checkpoints")) else "holds no trained model"
+        raise RunFolderError(f"{out} {state}: {path} is missing. Finish it with "
+                             f"`python -m vidgen_tf train ... --out {out} --resume`.")
+    return keras.models.load_model(path)
