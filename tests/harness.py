@@ -59,9 +59,10 @@ def run_model_test(model, inputs, expected_shapes, loss=None, targets=None, tmp_
     for key, value in _as_dict(clone(inputs, training=False)).items():
         np.testing.assert_allclose(value, outputs[key], atol=atol)
 
-    # 2. save, and reload in a fresh process
+    # 2. save, and reload in a fresh process (a layer goes in a Sequential model)
+    wrapper = model if isinstance(model, keras.Model) else keras.Sequential(
+        [keras.Input(inputs.shape[1:]), model])
     if tmp_path is not None:
-        wrapper = model if isinstance(model, keras.Model) else keras.Sequential([model])
         path = os.path.join(str(tmp_path), "model.keras")
         wrapper.save(path)
         np.save(os.path.join(str(tmp_path), "inputs.npy"), inputs)
@@ -84,8 +85,8 @@ def run_model_test(model, inputs, expected_shapes, loss=None, targets=None, tmp_
     # 3. one fit step
     if fit:
         before = [np.array(w) for w in model.trainable_weights]
-        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=loss)
-        history = model.fit(inputs, targets, epochs=1, batch_size=len(inputs), verbose=0)
+        wrapper.compile(optimizer=keras.optimizers.Adam(1e-2), loss=loss)
+        history = wrapper.fit(inputs, targets, epochs=1, batch_size=len(inputs), verbose=0)
         losses = history.history["loss"]
         assert len(losses) == 1 and np.isfinite(losses[0])
         after = [np.array(w) for w in model.trainable_weights]

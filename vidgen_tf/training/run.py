@@ -142,7 +142,8 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
         if initial_epoch < epochs:
             data = recipe.data(profile, first_step=initial_epoch * per_epoch)
             model.fit(data, epochs=epochs, initial_epoch=initial_epoch,
-                      steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose)
+                      steps_per_epoch=per_epoch, callbacks=callbacks, verbose=verbose,
+                      shuffle=False)
         seconds = time.perf_counter() - start
         stop = callbacks[0].stopped
         if stop:

@@ -1,0 +1,81 @@
+"""Distribution: a two-device MirroredStrategy step equals the one-device step, and
+MultiWorkerMirroredStrategy trains in two real worker processes."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.harness import REPO
+from tests.training.tiny_models import MODELS
+
+
+def _run(args, env=None, timeout=600):
+    run = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=REPO,
+                         timeout=timeout, env={**os.environ, **(env or {})})
+    assert run.returncode == 0, run.stderr[-4000:]
+    line = [ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT "):])
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_mirrored_step_equals_single_device_step(name):
+    result = _run(["-m", "tests.training.distributed_step", name])
+    assert result["replicas"] == 2
+    assert result["loss_mirrored"] == pytest.approx(result["loss_single"], rel=1e-4)
+    assert result["weights_moved"] > 1e-4            # the step did something...
+    assert result["weights_diff"] < 1e-5 + 1e-3 * result["weights_moved"]   # ...the same
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_multiworker_training_in_two_processes(tmp_path):
+    workers = [f"localhost:{p}" for p in _free_ports(2)]
+    processes = []
+    for index in range(2):
+        config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "tests.training.multiworker_step", str(tmp_path / str(index))],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "TF_CONFIG": json.dumps(config)}))
+    outputs = []
+    try:
+        for process in processes:
+            out, err = process.communicate(timeout=600)
+            assert process.returncode == 0, err[-4000:]
+            outputs.append(json.loads([ln for ln in out.splitlines()
+                                       if ln.startswith("RESULT ")][-1][7:]))
+    finally:
+        for process in processes:
+            process.kill()
+    for result in outputs:
+        assert result["replicas"] == 2 and result["steps"] == 6
+        assert all(v == v for v in result["losses"])          # finite, not NaN
+        assert result["losses"][-1] < result["losses"][0]
+    # synchronous training: both workers hold the same weights
+    assert outputs[0]["checksum"] == pytest.approx(outputs[1]["checksum"], rel=1e-6)
+
+
+def test_strategy_names_are_checked(monkeypatch):
+    from vidgen_tf.training import get_strategy
+
+    with pytest.raises(ValueError, match="mirrored"):
+        get_strategy("horovod")
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(ValueError, match="TF_CONFIG"):
+        get_strategy("multiworker")
+    monkeypatch.setenv("TF_CONFIG", "{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        get_strategy("multiworker")
+    assert get_strategy("cpu").num_replicas_in_sync == 1

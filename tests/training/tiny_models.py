@@ -1,0 +1,41 @@
+"""Tiny instances of every trainable model and a batch for one step (shared by the
+distribution, precision and XLA tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MODELS = ("video_vae", "frame_vae")
+
+
+def build(name):
+    """A small, built model called ``name``."""
+    from vidgen_tf.models import FrameVAE, VideoVAE
+
+    if name == "video_vae":
+        model = VideoVAE((4, 16, 16, 1), latent_channels=2, widths=(8, 16), patch=(1, 2, 2),
+                         groups=4)
+    elif name == "frame_vae":
+        model = FrameVAE((16, 16, 1), latent_dim=4, widths=(8, 16))
+    else:
+        raise ValueError(name)
+    model.build()
+    return model
+
+
+def batch(name, model, size=4, seed=0):
+    """A global batch with its noise, so that every replica split sees the same numbers."""
+    rng = np.random.default_rng(seed)
+    video = rng.uniform(-1, 1, (size,) + tuple(model.data_shape)).astype("float32")
+    noise = rng.normal(size=(size,) + tuple(model.latent_shape)).astype("float32")
+    return {"video": video, "noise": noise}
+
+
+def compile_for_test(model, optimizer="sgd", jit_compile=False):
+    """Compile with plain SGD: unlike Adam's first step, its update is proportional to the
+    gradient, so a wrongly scaled loss shows in the weights."""
+    import keras
+
+    opt = keras.optimizers.SGD(0.05) if optimizer == "sgd" else keras.optimizers.get(optimizer)
+    model.compile(optimizer=opt, jit_compile=jit_compile)
+    return model
