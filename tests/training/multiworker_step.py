@@ -22,7 +22,9 @@ def main(out):
     with strategy.scope():
         model = tiny_models.build("video_vae")
         model.compile(optimizer=keras.optimizers.Adam(1e-2))
-    data = tiny_models.batch("video_vae", model, size=8)
+    # plain video batches: Keras 3.15's first-batch build under MultiWorkerMirroredStrategy
+    # all-reduces the batch and fails on dicts (trainer._maybe_symbolic_build)
+    data = tiny_models.batch("video_vae", model, size=8)["video"]
     dataset = tf.data.Dataset.from_tensors(data).repeat()
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA

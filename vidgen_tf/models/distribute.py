@@ -24,3 +24,21 @@ def replica_share(loss):
     """``loss / replicas``: this replica's share of the global mean loss."""
     replicas = num_replicas()
     return loss if replicas == 1 else loss * (1.0 / replicas)
+
+
+def multiworker_safe_logs(logs):
+    """Give each logged scalar a length-1 axis under ``MultiWorkerMirroredStrategy``.
+
+    Keras 3 (up to at least 3.15) reduces the logs of a multi-worker step with
+    ``strategy.reduce("MEAN", value, axis=0)``, which fails on scalars ("Invalid reduction
+    dimension 0 for input with 0 dimensions", tensorflow/tensorflow#72388). With a length-1
+    axis the same call averages the workers' values into the scalar Keras expects.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return logs
+    import tensorflow as tf
+
+    if not isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        return logs
+    return {key: tf.reshape(value, (1,)) if len(getattr(value, "shape", ())) == 0 else value
+            for key, value in logs.items()}

@@ -25,7 +25,7 @@ from keras import layers, ops
 
 from vidgen_tf.layers import DepthToSpace3D, ResidualBlock3D, SpaceToDepth3D
 from vidgen_tf.losses.vae import gaussian_kl, reparameterize
-from vidgen_tf.models.distribute import replica_share
+from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
 
 
 def _split_inputs(inputs):
@@ -78,6 +78,9 @@ class _VAE(keras.Model):
                                                  sample_weight=batch)
         self.kl_tracker.update_state(ops.mean(kl), sample_weight=batch)
         return replica_share(loss)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        return multiworker_safe_logs(super().compute_metrics(x, y, y_pred, sample_weight))
 
     def encode_mean(self, videos):
         """The posterior means of ``videos`` (the latent codes used for interpolation)."""

@@ -81,23 +81,6 @@ def get_strategy(name="auto"):
     key = str(name).strip().lower()
     if key not in STRATEGIES:
         raise ValueError(f"Unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}.")
-    gpus = tf.config.list_logical_devices("GPU")
-    if key == "auto":
-        if os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR"):
-            return _tpu_strategy()
-        if len(gpus) > 1:
-            return tf.distribute.MirroredStrategy()
-        if len(gpus) == 1:
-            return tf.distribute.OneDeviceStrategy("/gpu:0")
-        return tf.distribute.get_strategy()
-    if key == "cpu":
-        return tf.distribute.OneDeviceStrategy("/cpu:0")
-    if key == "mirrored":
-        if gpus:
-            return tf.distribute.MirroredStrategy()
-        cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
-        return tf.distribute.MirroredStrategy(
-            devices=cpus, cross_device_ops=tf.distribute.ReductionToOneDevice())
     if key == "multiworker":
         config = os.environ.get("TF_CONFIG")
         try:
@@ -109,5 +92,23 @@ def get_strategy(name="auto"):
             raise ValueError("get_strategy('multiworker') needs the TF_CONFIG environment "
                              "variable: {\"cluster\": {\"worker\": [\"host:port\", ...]}, "
                              "\"task\": {\"type\": \"worker\", \"index\": i}}.")
+        # first, before anything touches TensorFlow: collectives are set up at start-up
         return tf.distribute.MultiWorkerMirroredStrategy()
-    return _tpu_strategy()
+    if key == "tpu":
+        return _tpu_strategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    if key == "auto":
+        if os.environ.get("TPU_NAME") or os.environ.get("COLAB_TPU_ADDR"):
+            return _tpu_strategy()
+        if len(gpus) > 1:
+            return tf.distribute.MirroredStrategy()
+        if len(gpus) == 1:
+            return tf.distribute.OneDeviceStrategy("/gpu:0")
+        return tf.distribute.get_strategy()
+    if key == "cpu":
+        return tf.distribute.OneDeviceStrategy("/cpu:0")
+    if gpus:                                                    # "mirrored"
+        return tf.distribute.MirroredStrategy()
+    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+    return tf.distribute.MirroredStrategy(
+        devices=cpus, cross_device_ops=tf.distribute.ReductionToOneDevice())
