@@ -123,18 +123,20 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
         history = _read_json(history_path)[:initial_epoch] if (
             state and os.path.exists(history_path)) else []
 
+        # the history is written before the checkpoint: a run killed between the two
+        # resumes from the older checkpoint and drops the newer history entry
         callbacks = [StopOnNonFinite(checkpoints)]
         if ema:
             callbacks.append(ema)
         callbacks += [
+            keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: (
+                history.append({"epoch": e + 1, **{k: float(v) for k, v in logs.items()}}),
+                _write_json(history_path, history))),
             Checkpointer(checkpoints, extra=extra),
             SampleMonitor(lambda m: recipe.monitor(m, profile), os.path.join(out, "samples"),
                           show=show_samples, ema=ema),
             keras.callbacks.TensorBoard(os.path.join(out, "logs"), update_freq="epoch",
                                         write_graph=False),
-            keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: (
-                history.append({"epoch": e + 1, **{k: float(v) for k, v in logs.items()}}),
-                _write_json(history_path, history))),
         ]
         if time_budget:
             callbacks.append(TimeBudget(time_budget))

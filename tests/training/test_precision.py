@@ -1,0 +1,69 @@
+"""What the gpu profile turns on, exercised on the CPU: mixed precision (bfloat16, and float16
+with loss scaling) and XLA-compiled train steps, for every model at tiny shapes."""
+
+import numpy as np
+import pytest
+
+import keras
+from tests.training import tiny_models
+from vidgen_tf.training import needs_loss_scaling, scaled_optimizer, set_precision
+
+
+@pytest.fixture
+def policy():
+    def use(name):
+        set_precision(name)
+        return name
+    yield use
+    set_precision("float32")
+
+
+def _steps(model, n=3):
+    data = tiny_models.batch("", model, size=4)
+    return [float(model.train_on_batch(data, return_dict=True)["loss"]) for _ in range(n)]
+
+
+@pytest.mark.parametrize("name", tiny_models.MODELS)
+def test_mixed_bfloat16_trains_with_finite_losses(name, policy):
+    policy("mixed_bfloat16")
+    model = tiny_models.build(name)
+    assert model.compute_dtype == "bfloat16" and model.variable_dtype == "float32"
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    losses = _steps(model)
+    assert all(np.isfinite(losses))
+    assert all(w.dtype == "float32" for w in model.trainable_weights)
+
+
+@pytest.mark.parametrize("name", tiny_models.MODELS)
+def test_mixed_float16_scales_the_loss(name, policy):
+    policy("mixed_float16")
+    assert needs_loss_scaling()
+    model = tiny_models.build(name)
+    model.compile(optimizer=scaled_optimizer("adam", model.dtype_policy))
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    losses = _steps(model)
+    assert all(np.isfinite(losses))
+    assert float(model.optimizer.dynamic_scale) > 1.0
+    assert int(model.optimizer.iterations) >= 1      # overflowing steps are skipped, not all
+
+
+def test_float32_needs_no_scaling(policy):
+    policy("float32")
+    assert not needs_loss_scaling()
+    assert not isinstance(scaled_optimizer("adam"), keras.optimizers.LossScaleOptimizer)
+    with pytest.raises(ValueError, match="mixed_bfloat16"):
+        set_precision("float8")
+
+
+@pytest.mark.parametrize("name", tiny_models.MODELS)
+def test_train_step_compiles_with_xla(name):
+    keras.utils.set_random_seed(0)
+    model = tiny_models.compile_for_test(tiny_models.build(name), jit_compile=True)
+    reference = tiny_models.compile_for_test(tiny_models.build(name), jit_compile=False)
+    reference.set_weights(model.get_weights())
+    data = tiny_models.batch(name, model)
+    compiled = float(model.train_on_batch(data, return_dict=True)["loss"])
+    plain = float(reference.train_on_batch(data, return_dict=True)["loss"])
+    assert compiled == pytest.approx(plain, rel=1e-4)
+    for a, b in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
