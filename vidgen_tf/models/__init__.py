@@ -7,6 +7,7 @@
 Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
 
+from vidgen_tf.models.gan import VideoGAN
 from vidgen_tf.models.vae import FrameVAE, VideoVAE
 
-__all__ = ["FrameVAE", "VideoVAE"]
+__all__ = ["FrameVAE", "VideoGAN", "VideoVAE"]

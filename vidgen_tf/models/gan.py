@@ -1,0 +1,374 @@
+"""Video GANs: generators, discriminators and the adversarial train step (lesson 02).
+
+Generators map a noise vector ``z`` (``latent_dim`` numbers) to a clip ``(T, H, W, C)`` in
+``[-1, 1]``:
+
+- ``"conv3d"`` (VGAN's one-stream / TGAN-style 3-D generator): ``z`` becomes a small
+  ``(T/4, H/8, W/8)`` block of features that 3-D upsampling and convolutions grow into the
+  clip; space and time are generated together.
+- ``"two_stream"`` (VGAN, Vondrick et al. 2016): a 3-D foreground stream gives a moving
+  foreground ``f`` and a mask ``m`` in ``[0, 1]``; a 2-D stream gives one static background
+  image ``b``; the clip is ``m * f + (1 - m) * b``.
+- ``"temporal"`` (TGAN, Saito et al. 2017): a temporal generator turns ``z`` into one latent
+  vector per frame with 1-D transposed convolutions; a 2-D image generator draws each frame
+  from ``[z_content, z_t]``. Frames share their content code, which keeps the digit the same.
+
+The discriminator is a 3-D convolutional network on whole clips (it sees motion); with
+``frame_discriminator=True`` a 2-D network also judges single frames (sharper pictures).
+
+``VideoGAN`` owns the train step: one discriminator update, then one generator update, with
+the loss of ``vidgen_tf.losses.gan`` chosen by ``loss`` and the penalties R1 (``r1_gamma``)
+and WGAN-GP (``gp_weight``). Each network has its own optimizer (two time-scale learning
+rates); under mixed float16 each is loss-scaled. ``fit`` takes batches of videos, or dicts
+``{"video": ..., "noise": (B, latent_dim)}`` to supply the noise.
+
+Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
+                                  gradient_penalty, r1_penalty)
+from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
+
+GENERATORS = ("conv3d", "two_stream", "temporal")
+
+
+def _up3d(x, filters, scale, policy, name):
+    x = layers.UpSampling3D(scale, dtype=policy, name=f"{name}_up")(x)
+    x = layers.Conv3D(filters, 3, padding="same", dtype=policy, name=f"{name}_conv")(x)
+    x = layers.GroupNormalization(min(8, filters), dtype=policy, name=f"{name}_norm")(x)
+    return layers.Activation("relu", dtype=policy)(x)
+
+
+def _up2d(x, filters, policy, name):
+    x = layers.UpSampling2D(2, dtype=policy, name=f"{name}_up")(x)
+    x = layers.Conv2D(filters, 3, padding="same", dtype=policy, name=f"{name}_conv")(x)
+    x = layers.GroupNormalization(min(8, filters), dtype=policy, name=f"{name}_norm")(x)
+    return layers.Activation("relu", dtype=policy)(x)
+
+
+def _levels(size, name):
+    levels, n = 0, int(size)
+    while n > 4:
+        if n % 2:
+            break
+        n, levels = n // 2, levels + 1
+    if n != 4:
+        raise ValueError(f"VideoGAN: {name} {size} must be 4 times a power of two "
+                         f"(8, 16, 32, 64, ...).")
+    return levels
+
+
+def build_generator(kind, video_shape, latent_dim, width, policy=None):
+    """The generator network ``z (B, latent_dim) -> clips (B, T, H, W, C)``.
+
+    Args:
+        kind: one of ``GENERATORS``.
+        video_shape: ``(T, H, W, C)``; H a power-of-two multiple of 4, T one of 4 * 2^k
+            (``"conv3d"``, ``"two_stream"``) or any (``"temporal"``).
+        latent_dim: int.
+        width: int. Channels of the first (smallest) feature map; halved at each upsampling.
+    """
+    t, h, w, c = video_shape
+    spatial = _levels(h, "frame size")
+    if h != w:
+        raise ValueError(f"VideoGAN: frames must be square, got {h}x{w}.")
+    z = keras.Input((latent_dim,), name="z")
+    widths = [max(width // 2**i, 16) for i in range(spatial + 1)]
+    if kind in ("conv3d", "two_stream"):
+        temporal = _levels(t, "number of frames")
+        x = layers.Dense(4 * 4 * 4 * widths[0], dtype=policy, name="project")(z)
+        x = layers.Reshape((4, 4, 4, widths[0]), dtype=policy)(x)
+        x = layers.Activation("relu", dtype=policy)(x)
+        for i in range(spatial):
+            scale = (2 if i < temporal else 1, 2, 2)
+            x = _up3d(x, widths[i + 1], scale, policy, f"up{i}")
+        for i in range(spatial, temporal):          # more frames than spatial levels
+            x = _up3d(x, widths[-1], (2, 1, 1), policy, f"time{i}")
+        video = layers.Conv3D(c, 3, padding="same", activation="tanh", dtype=policy,
+                              name="to_video")(x)
+        if kind == "conv3d":
+            return keras.Model(z, video, name="generator")
+        mask = layers.Conv3D(1, 3, padding="same", activation="sigmoid", dtype=policy,
+                             name="to_mask")(x)
+        b = layers.Dense(4 * 4 * widths[0], dtype=policy, name="background_project")(z)
+        b = layers.Reshape((4, 4, widths[0]), dtype=policy)(b)
+        b = layers.Activation("relu", dtype=policy)(b)
+        for i in range(spatial):
+            b = _up2d(b, widths[i + 1], policy, f"background{i}")
+        background = layers.Conv2D(c, 3, padding="same", activation="tanh", dtype=policy,
+                                   name="to_background")(b)
+        clip = layers.Lambda(
+            lambda args: args[1] * args[0] + (1.0 - args[1]) * ops.expand_dims(args[2], 1),
+            dtype=policy, name="composite")([video, mask, background])
+        return keras.Model(z, clip, name="generator")
+    if kind != "temporal":
+        raise ValueError(f"Unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}.")
+    # TGAN: z -> (T, latent) frame codes with 1-D transposed convolutions
+    steps = max(1, (t + 3) // 4)
+    x = layers.Dense(steps * widths[0], dtype=policy, name="temporal_project")(z)
+    x = layers.Reshape((steps, widths[0]), dtype=policy)(x)
+    x = layers.Activation("relu", dtype=policy)(x)
+    length = steps
+    while length < t:
+        x = layers.Conv1DTranspose(widths[0], 4, strides=2, padding="same", activation="relu",
+                                   dtype=policy, name=f"temporal_up{length}")(x)
+        length *= 2
+    codes = layers.Conv1D(latent_dim, 3, padding="same", activation="tanh", dtype=policy,
+                          name="frame_codes")(x)
+    codes = layers.Lambda(lambda v: v[:, :t], dtype=policy, name="crop")(codes)
+    content = layers.Lambda(lambda v: ops.repeat(ops.expand_dims(v, 1), t, axis=1),
+                            dtype=policy, name="content")(z)
+    per_frame = layers.Concatenate(dtype=policy)([content, codes])        # (B, T, 2 latent)
+    f = layers.Reshape((2 * latent_dim,), dtype=policy)(
+        layers.Lambda(lambda v: ops.reshape(v, (-1, 2 * latent_dim)), dtype=policy,
+                      name="frames_as_batch")(per_frame))
+    f = layers.Dense(4 * 4 * widths[0], dtype=policy, name="frame_project")(f)
+    f = layers.Reshape((4, 4, widths[0]), dtype=policy)(f)
+    f = layers.Activation("relu", dtype=policy)(f)
+    for i in range(spatial):
+        f = _up2d(f, widths[i + 1], policy, f"frame{i}")
+    frames = layers.Conv2D(c, 3, padding="same", activation="tanh", dtype=policy,
+                           name="to_frame")(f)
+    clip = layers.Lambda(lambda v: ops.reshape(v, (-1, t, h, w, c)), dtype=policy,
+                         name="frames_as_clips")(frames)
+    return keras.Model(z, clip, name="generator")
+
+
+def build_video_discriminator(video_shape, width, policy=None):
+    """3-D convolutional critic: clips ``(B, T, H, W, C)`` -> logits ``(B,)``."""
+    t, h, w, c = video_shape
+    x = inputs = keras.Input(video_shape, name="video")
+    filters, size, length, i = width, h, t, 0
+    while size > 4:
+        stride_t = 2 if length >= 4 else 1
+        x = layers.Conv3D(filters, (4 if stride_t == 2 else 3, 4, 4),
+                          strides=(stride_t, 2, 2), padding="same", dtype=policy,
+                          name=f"down{i}")(x)
+        x = layers.LeakyReLU(0.2, dtype=policy)(x)
+        filters, size, length, i = min(filters * 2, 8 * width), size // 2, length // stride_t, i + 1
+    x = layers.Flatten(dtype=policy)(x)
+    logits = layers.Dense(1, dtype=policy, name="logit")(x)
+    return keras.Model(inputs, layers.Reshape((), dtype=policy)(logits),
+                       name="video_discriminator")
+
+
+def build_frame_discriminator(frame_shape, width, policy=None):
+    """2-D convolutional critic on single frames ``(B, H, W, C)`` -> logits ``(B,)``."""
+    h = frame_shape[0]
+    x = inputs = keras.Input(frame_shape, name="frame")
+    filters, size, i = width, h, 0
+    while size > 4:
+        x = layers.Conv2D(filters, 4, strides=2, padding="same", dtype=policy,
+                          name=f"down{i}")(x)
+        x = layers.LeakyReLU(0.2, dtype=policy)(x)
+        filters, size, i = min(filters * 2, 8 * width), size // 2, i + 1
+    x = layers.Flatten(dtype=policy)(x)
+    logits = layers.Dense(1, dtype=policy, name="logit")(x)
+    return keras.Model(inputs, layers.Reshape((), dtype=policy)(logits),
+                       name="frame_discriminator")
+
+
+@keras.saving.register_keras_serializable(package="vidgen_tf")
+class VideoGAN(keras.Model):
+    """A video GAN with its own adversarial train step.
+
+    Args:
+        video_shape: ``(T, H, W, C)``.
+        latent_dim: int. Size of ``z``.
+        generator: one of ``GENERATORS`` (see the module docstring).
+        generator_width, discriminator_width: int. Channels of the networks' widest layers
+            (generator) and first layer (discriminator).
+        frame_discriminator: bool. Add a 2-D discriminator on ``frames_per_clip`` random
+            frames of each clip.
+        frames_per_clip: int. Frames per clip the frame discriminator judges.
+        loss: ``"hinge"``, ``"nonsaturating"`` or ``"wasserstein"``.
+        r1_gamma: float. Weight ``gamma`` of the R1 penalty, added as ``gamma / 2 * R1``
+            (0 to turn it off).
+        gp_weight: float. Weight of the WGAN-GP penalty (0 to turn it off).
+        seed: int. Seed of the noise.
+
+    Call arguments:
+        inputs: noise ``(B, latent_dim)``.
+
+    Returns:
+        clips ``(B, T, H, W, C)``.
+
+    Example:
+        gan = VideoGAN((16, 32, 32, 1), generator="temporal")
+        gan.compile(generator_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0),
+                    discriminator_optimizer=keras.optimizers.Adam(4e-4, beta_1=0.0))
+        gan.fit(videos_dataset, steps_per_epoch=100, epochs=10)
+    """
+
+    def __init__(self, video_shape=(16, 32, 32, 1), latent_dim=64, generator="temporal",
+                 generator_width=256, discriminator_width=32, frame_discriminator=True,
+                 frames_per_clip=2, loss="hinge", r1_gamma=1.0, gp_weight=0.0, seed=0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if loss not in ADVERSARIAL_LOSSES:
+            raise ValueError(f"VideoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
+                             f"got {loss!r}.")
+        if generator not in GENERATORS:
+            raise ValueError(f"VideoGAN: generator must be one of {GENERATORS}, got "
+                             f"{generator!r}.")
+        self.video_shape = tuple(int(s) for s in video_shape)
+        self.latent_dim = int(latent_dim)
+        self.generator_kind = generator
+        self.generator_width = int(generator_width)
+        self.discriminator_width = int(discriminator_width)
+        self.use_frame_discriminator = bool(frame_discriminator)
+        self.frames_per_clip = int(frames_per_clip)
+        self.loss_name = loss
+        self.r1_gamma = float(r1_gamma)
+        self.gp_weight = float(gp_weight)
+        self.seed = int(seed)
+        self.latent_shape = (self.latent_dim,)
+        self.data_shape = self.video_shape
+        policy = self.dtype_policy
+        self.generator = build_generator(generator, self.video_shape, self.latent_dim,
+                                         self.generator_width, policy)
+        self.discriminator = build_video_discriminator(self.video_shape,
+                                                       self.discriminator_width, policy)
+        self.frame_discriminator = (build_frame_discriminator(
+            self.video_shape[1:], self.discriminator_width, policy)
+            if self.use_frame_discriminator else None)
+        self.seed_generator = keras.random.SeedGenerator(self.seed, name="noise")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in
+                         ("d_loss", "g_loss", "r1", "gp", "real_logit", "fake_logit")}
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def generate(self, num, seed=None):
+        """``num`` clips from ``z ~ N(0, I)`` (repeatable with ``seed``)."""
+        z = keras.random.normal((int(num), self.latent_dim),
+                                seed=self.seed_generator if seed is None else seed)
+        return self.generator(z, training=False)
+
+    def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
+        """Set the two optimizers (built at once, inside the current strategy scope: see
+        keras-team/keras#20164) and wrap them for loss scaling under mixed float16."""
+        from vidgen_tf.training.precision import scaled_optimizer
+
+        self.generator_optimizer = scaled_optimizer(
+            generator_optimizer or keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.99),
+            self.dtype_policy)
+        self.discriminator_optimizer = scaled_optimizer(
+            discriminator_optimizer or keras.optimizers.Adam(4e-4, beta_1=0.0, beta_2=0.99),
+            self.dtype_policy)
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self._critic_variables())
+        # ``model.optimizer`` is the generator's: its step counter is the run's step
+        super().compile(optimizer=self.generator_optimizer, **kwargs)
+
+    def _critic_variables(self):
+        variables = list(self.discriminator.trainable_variables)
+        if self.frame_discriminator is not None:
+            variables += self.frame_discriminator.trainable_variables
+        return variables
+
+    def _frames(self, videos, index):
+        """``frames_per_clip`` frames of each clip, at the frame indices ``index (k,)``."""
+        t, h, w, c = self.video_shape
+        frames = ops.take(videos, index, axis=1)
+        return ops.reshape(frames, (-1, h, w, c))
+
+    def _critic(self, videos, index):
+        """Video logits, and frame logits averaged per clip (or None)."""
+        video_logits = ops.cast(self.discriminator(videos, training=True), "float32")
+        if self.frame_discriminator is None:
+            return video_logits, None
+        frame_logits = ops.cast(self.frame_discriminator(self._frames(videos, index),
+                                                         training=True), "float32")
+        return video_logits, ops.mean(ops.reshape(frame_logits, (-1, self.frames_per_clip)),
+                                      axis=1)
+
+    def _noise(self, data, batch):
+        if isinstance(data, dict) and data.get("noise") is not None:
+            return ops.cast(data["noise"], "float32")
+        return keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        videos = ops.cast(data["video"] if isinstance(data, dict) else data, self.compute_dtype)
+        batch = ops.shape(videos)[0]
+        z = self._noise(data, batch)
+        index = keras.random.randint((self.frames_per_clip,), 0, self.video_shape[0],
+                                     seed=self.seed_generator)
+        critic_vars = self._critic_variables()
+
+        # --- discriminator step ---------------------------------------------------------
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            real_v, real_f = self._critic(videos, index)
+            fake_v, fake_f = self._critic(fake, index)
+            d_loss = discriminator_loss(self.loss_name, real_v, fake_v)
+            if real_f is not None:
+                d_loss = d_loss + discriminator_loss(self.loss_name, real_f, fake_f)
+            r1 = gp = ops.zeros(())
+            if self.r1_gamma:
+                r1 = r1_penalty(lambda x: self._critic_sum(x, index), videos)
+                d_loss = d_loss + 0.5 * self.r1_gamma * r1
+            if self.gp_weight:
+                gp = gradient_penalty(lambda x: self._critic_sum(x, index), videos, fake,
+                                      seed=self.seed_generator)
+                d_loss = d_loss + self.gp_weight * gp
+            scaled = self.discriminator_optimizer.scale_loss(replica_share(d_loss))
+        grads = tape.gradient(scaled, critic_vars)
+        self.discriminator_optimizer.apply_gradients(zip(grads, critic_vars))
+
+        # --- generator step (the same noise, the updated critic) ------------------------
+        g_vars = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            fake_v, fake_f = self._critic(fake, index)
+            g_loss = generator_loss(self.loss_name, fake_v)
+            if fake_f is not None:
+                g_loss = g_loss + generator_loss(self.loss_name, fake_f)
+            scaled = self.generator_optimizer.scale_loss(replica_share(g_loss))
+        grads = tape.gradient(scaled, g_vars)
+        self.generator_optimizer.apply_gradients(zip(grads, g_vars))
+
+        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("r1", r1), ("gp", gp),
+                            ("real_logit", ops.mean(real_v)), ("fake_logit", ops.mean(fake_v))):
+            self.trackers[name].update_state(value, sample_weight=batch)
+        return multiworker_safe_logs({name: t.result() for name, t in self.trackers.items()})
+
+    def _critic_sum(self, videos, index):
+        video_logits, frame_logits = self._critic(videos, index)
+        return video_logits if frame_logits is None else video_logits + frame_logits
+
+    def test_step(self, data):
+        videos = data["video"] if isinstance(data, dict) else data
+        batch = ops.shape(videos)[0]
+        fake = self.generator(self._noise(data, batch), training=False)
+        real_logits = ops.cast(self.discriminator(videos, training=False), "float32")
+        fake_logits = ops.cast(self.discriminator(fake, training=False), "float32")
+        self.trackers["d_loss"].update_state(
+            discriminator_loss(self.loss_name, real_logits, fake_logits), sample_weight=batch)
+        self.trackers["g_loss"].update_state(generator_loss(self.loss_name, fake_logits),
+                                             sample_weight=batch)
+        return multiworker_safe_logs({name: self.trackers[name].result()
+                                      for name in ("d_loss", "g_loss")})
+
+    def get_config(self):
+        return {**super().get_config(), "video_shape": self.video_shape,
+                "latent_dim": self.latent_dim, "generator": self.generator_kind,
+                "generator_width": self.generator_width,
+                "discriminator_width": self.discriminator_width,
+                "frame_discriminator": self.use_frame_discriminator,
+                "frames_per_clip": self.frames_per_clip, "loss": self.loss_name,
+                "r1_gamma": self.r1_gamma, "gp_weight": self.gp_weight, "seed": self.seed}
