@@ -25,7 +25,7 @@ def main(name):
     initial = single.get_weights()
     data = tiny_models.batch(name, single)
     tiny_models.compile_for_test(single)
-    loss_single = float(single.train_on_batch(data, return_dict=True)["loss"])
+    logs_single = single.train_on_batch(data, return_dict=True)
 
     strategy = get_strategy("mirrored")
     with strategy.scope():
@@ -34,13 +34,15 @@ def main(name):
         tiny_models.compile_for_test(mirrored)
     dataset = tf.data.Dataset.from_tensors(data)
     history = mirrored.fit(dataset, epochs=1, verbose=0)
-    loss_mirrored = float(history.history["loss"][0])
+    logs_mirrored = {k: v[0] for k, v in history.history.items()}
     moved = max(float(np.max(np.abs(a - b))) for a, b in zip(single.get_weights(), initial))
     diff = max(float(np.max(np.abs(a - b)))
                for a, b in zip(single.get_weights(), mirrored.get_weights()))
     print("RESULT " + json.dumps({
-        "replicas": strategy.num_replicas_in_sync, "loss_single": loss_single,
-        "loss_mirrored": loss_mirrored, "weights_moved": moved, "weights_diff": diff}))
+        "replicas": strategy.num_replicas_in_sync,
+        "logs_single": {k: float(v) for k, v in logs_single.items()},
+        "logs_mirrored": {k: float(v) for k, v in logs_mirrored.items()},
+        "weights_moved": moved, "weights_diff": diff}))
 
 
 if __name__ == "__main__":

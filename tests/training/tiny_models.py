@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import numpy as np
 
-MODELS = ("video_vae", "frame_vae")
+MODELS = ("video_vae", "frame_vae", "video_gan", "two_stream_gan")
 
 
 def build(name):
     """A small, built model called ``name``."""
-    from vidgen_tf.models import FrameVAE, VideoVAE
+    from vidgen_tf.models import FrameVAE, VideoGAN, VideoVAE
 
     if name == "video_vae":
         model = VideoVAE((4, 16, 16, 1), latent_channels=2, widths=(8, 16), patch=(1, 2, 2),
                          groups=4)
     elif name == "frame_vae":
         model = FrameVAE((16, 16, 1), latent_dim=4, widths=(8, 16))
+    elif name == "video_gan":
+        model = VideoGAN((4, 16, 16, 1), latent_dim=8, generator="temporal",
+                         generator_width=32, discriminator_width=8, r1_gamma=1.0)
+    elif name == "two_stream_gan":
+        model = VideoGAN((4, 16, 16, 1), latent_dim=8, generator="two_stream",
+                         generator_width=32, discriminator_width=8, frame_discriminator=False,
+                         loss="wasserstein", r1_gamma=0.0, gp_weight=10.0)
     else:
         raise ValueError(name)
     model.build()
@@ -32,10 +39,20 @@ def batch(name, model, size=4, seed=0):
 
 
 def compile_for_test(model, optimizer="sgd", jit_compile=False):
-    """Compile with plain SGD: unlike Adam's first step, its update is proportional to the
-    gradient, so a wrongly scaled loss shows in the weights."""
+    """Compile with plain SGD (default): unlike Adam's first step, its update is proportional
+    to the gradient, so a wrongly scaled loss shows in the weights. ``optimizer`` may also be
+    a name or a function returning a fresh optimizer (GANs get two)."""
     import keras
 
-    opt = keras.optimizers.SGD(0.05) if optimizer == "sgd" else keras.optimizers.get(optimizer)
-    model.compile(optimizer=opt, jit_compile=jit_compile)
+    def make():
+        if callable(optimizer):
+            return optimizer()
+        return keras.optimizers.SGD(0.05) if optimizer == "sgd" else keras.optimizers.get(
+            optimizer)
+
+    if hasattr(model, "generator_optimizer") or type(model).__name__ == "VideoGAN":
+        model.compile(generator_optimizer=make(), discriminator_optimizer=make(),
+                      jit_compile=jit_compile)
+    else:
+        model.compile(optimizer=make(), jit_compile=jit_compile)
     return model

@@ -303,6 +303,7 @@ class VideoGAN(keras.Model):
     def train_step(self, data):
         import tensorflow as tf
 
+        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         videos = ops.cast(data["video"] if isinstance(data, dict) else data, self.compute_dtype)
         batch = ops.shape(videos)[0]
         z = self._noise(data, batch)
@@ -352,6 +353,7 @@ class VideoGAN(keras.Model):
         return video_logits if frame_logits is None else video_logits + frame_logits
 
     def test_step(self, data):
+        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         videos = data["video"] if isinstance(data, dict) else data
         batch = ops.shape(videos)[0]
         fake = self.generator(self._noise(data, batch), training=False)

@@ -68,6 +68,7 @@ def get_recipe(recipe):
 
 
 def _load_builtin():
+    import vidgen_tf.training.gan_recipe  # noqa: F401  registers "gan"
     import vidgen_tf.training.vae_recipe  # noqa: F401  registers "vae"
 
 
