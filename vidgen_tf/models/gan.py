@@ -317,6 +317,7 @@ class VideoGAN(keras.Model):
             real_v, real_f = self._critic(videos, index)
             fake_v, fake_f = self._critic(fake, index)
             d_loss = discriminator_loss(self.loss_name, real_v, fake_v)
+            logits = {"real_logit": ops.mean(real_v), "fake_logit": ops.mean(fake_v)}
             if real_f is not None:
                 d_loss = d_loss + discriminator_loss(self.loss_name, real_f, fake_f)
             r1 = gp = ops.zeros(())
@@ -344,7 +345,7 @@ class VideoGAN(keras.Model):
         self.generator_optimizer.apply_gradients(zip(grads, g_vars))
 
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("r1", r1), ("gp", gp),
-                            ("real_logit", ops.mean(real_v)), ("fake_logit", ops.mean(fake_v))):
+                            *logits.items()):
             self.trackers[name].update_state(value, sample_weight=batch)
         return multiworker_safe_logs({name: t.result() for name, t in self.trackers.items()})
 
