@@ -37,11 +37,21 @@ def evaluators(quick=False):
         f"size for the feature networks, whose multi-hot heads count as right only when the "
         f"whole set is right (every digit with its direction, for example). Frames and clips "
         f"are drawn at 64x64 and at 32x32; the networks resize them to 32x32.\n\n"
-        f"Weights: `{evaluator_dir()}`, rebuilt by "
+        f"Weights: `{_shown(evaluator_dir())}`, rebuilt by "
         f"`python -m vidgen_tf.metrics.train_evaluators`.\n\n"
         "| evaluator | class | parameters | training | training time | sha256 |\n"
         "|---|---|---|---|---|---|\n" + rows + "\n")
     return {"metrics": metrics, "details": details}
+
+
+def _shown(path):
+    """``path`` relative to the repository when it is inside it (no machine's paths in the
+    committed results)."""
+    import os
+
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    relative = os.path.relpath(os.path.abspath(path), repo)
+    return path if relative.startswith("..") else relative
 
 
 @benchmark("baselines", "Scores of reference cases in each evaluation setting: the scale for "
