@@ -44,6 +44,6 @@ def benchmark(name: str, description: str):
 
 def load_all():
     """Import every module that registers benchmarks; return the registry."""
-    from vidgen_tf.bench import data_generation, evaluation  # noqa: F401
+    from vidgen_tf.bench import data_generation, evaluation, models  # noqa: F401
 
     return BENCHMARKS

@@ -188,8 +188,9 @@ class VideoVAE(_VAE):
     The encoder folds ``patch`` blocks into channels (``SpaceToDepth3D``), then runs a
     residual stage per entry of ``widths``, each but the last followed by a strided
     convolution that halves H and W (and T, for the first ``time_downsamples`` of them). The
-    decoder mirrors it with sub-pixel upsampling (a convolution, then ``DepthToSpace3D``),
-    which avoids the checkerboard artefacts of transposed convolutions.
+    decoder mirrors it with sub-pixel upsampling (a 1x1x1 convolution to 8 times the channels,
+    then ``DepthToSpace3D``; the residual stage after it mixes neighbours), which is cheap and
+    avoids the checkerboard artefacts of transposed convolutions.
 
     Args:
         video_shape: ``(T, H, W, C)``.
@@ -258,8 +259,7 @@ class VideoVAE(_VAE):
             decoder.append(block(self.widths[i], f"stage{i}"))
             if i > 0:
                 st, sh, sw = strides[i - 1]
-                decoder += [layers.Conv3D(self.widths[i - 1] * st * sh * sw, 3, padding="same",
-                                          dtype=policy),
+                decoder += [layers.Conv3D(self.widths[i - 1] * st * sh * sw, 1, dtype=policy),
                             DepthToSpace3D(strides[i - 1], dtype=policy)]
         decoder += [layers.GroupNormalization(self.groups, dtype=policy),
                     layers.Activation("silu", dtype=policy),

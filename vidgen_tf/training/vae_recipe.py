@@ -34,8 +34,8 @@ def build(profile):
     shape = (profile.num_frames, profile.image_size, profile.image_size, 1)
     model = VideoVAE(shape, **profile.pick(
         smoke=dict(widths=(16, 32), latent_channels=4, groups=4),
-        cpu=dict(widths=(64, 128), latent_channels=8),
-        gpu=dict(widths=(96, 192), latent_channels=8)), beta=1.0, sigma=0.1)
+        cpu=dict(widths=(32, 64), latent_channels=8, kind="2plus1d"),
+        gpu=dict(widths=(64, 128), latent_channels=8)), beta=1.0, sigma=0.1)
     model.build()
     model.compile(optimizer=keras.optimizers.Adam(profile.pick(smoke=1e-3, cpu=1e-3, gpu=5e-4)),
                   jit_compile=profile.jit_compile)
