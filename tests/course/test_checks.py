@@ -4,7 +4,10 @@ import pytest
 from vidgen_tf.course import EXERCISES, check_exercise
 from vidgen_tf.data import bounce_step
 from vidgen_tf.metrics import frame_differences, frechet_distance_from_features, psnr
+from vidgen_tf.losses import (elbo, gaussian_kl, gradient_penalty, hinge_d_loss,
+                              nonsaturating_g_loss, r1_penalty, reparameterize)
 from vidgen_tf.metrics.scores import consistent_share, step_lengths
+from vidgen_tf.models.latent_paths import latent_loop
 
 
 def _psnr_frame(frame, reference):
@@ -12,6 +15,10 @@ def _psnr_frame(frame, reference):
 
 
 REFERENCES = {"0.1": bounce_step, "0.2": frame_differences, "0.3": _psnr_frame,
+              "1.1": reparameterize, "1.2": gaussian_kl, "1.3": elbo, "1.4": latent_loop,
+              "2.1": hinge_d_loss, "2.2": nonsaturating_g_loss,
+              "2.3": lambda critic, real, fake, mix: gradient_penalty(critic, real, fake, mix=mix),
+              "2.4": r1_penalty,
               "8.1": frechet_distance_from_features, "8.2": consistent_share,
               "8.3": lambda centres: step_lengths(centres).mean()}
 
@@ -109,3 +116,42 @@ def test_unfinished_and_unknown_exercises():
         check_exercise("9.9", stub)
     with pytest.raises(AssertionError, match="expected your function"):
         check_exercise("0.1", 42)
+
+
+def test_a_kl_summed_over_the_batch_is_caught():
+    with pytest.raises(AssertionError, match="shape"):
+        check_exercise("1.2", lambda m, lv: np.sum(0.5 * (np.exp(lv) + m**2 - 1 - lv)))
+
+
+def test_an_elbo_without_the_normalising_constant_is_caught():
+    def no_constant(x, x_hat, mean, log_var, beta, sigma):
+        squared = np.sum((x - x_hat) ** 2, axis=(1, 2, 3, 4)) / (2 * sigma**2)
+        return -squared - beta * np.asarray(gaussian_kl(mean, log_var))
+
+    with pytest.raises(AssertionError, match="elbo_per_clip differs"):
+        check_exercise("1.3", no_constant)
+
+
+def test_a_loop_that_repeats_its_first_code_is_caught():
+    def closed(center, u, v, radius, steps):
+        theta = np.linspace(0, 2 * np.pi, steps).reshape((-1,) + (1,) * np.ndim(center))
+        return center + radius * (np.cos(theta) * u + np.sin(theta) * v)
+
+    with pytest.raises(AssertionError, match="latent_circle differs"):
+        check_exercise("1.4", closed)
+
+
+def test_a_squared_norm_gradient_penalty_is_caught():
+    import tensorflow as tf
+
+    def squared_norm(critic, real, fake, mix):
+        mixed = tf.constant(mix.reshape(-1, 1, 1, 1, 1) * real
+                            + (1 - mix.reshape(-1, 1, 1, 1, 1)) * fake)
+        with tf.GradientTape() as tape:
+            tape.watch(mixed)
+            total = tf.reduce_sum(critic(mixed))
+        grads = tf.reshape(tape.gradient(total, mixed), (len(real), -1))
+        return tf.reduce_mean((tf.reduce_sum(grads**2, axis=1) - 1) ** 2)
+
+    with pytest.raises(AssertionError, match="wgan_gradient_penalty differs"):
+        check_exercise("2.3", squared_norm)

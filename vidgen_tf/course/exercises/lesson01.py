@@ -1,0 +1,71 @@
+"""Exercises of lesson 01, variational autoencoders."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidgen_tf.course.checks import compare, exercise
+from vidgen_tf.losses.vae import elbo, gaussian_kl, reparameterize
+from vidgen_tf.models.latent_paths import latent_loop
+
+
+def _shape(rng):
+    return (int(rng.integers(1, 5)),) + tuple(int(s) for s in rng.integers(1, 6, size=rng.integers(1, 4)))
+
+
+@exercise("1.1", "sample_latent(mean, log_var, noise)")
+def check_reparameterize(answer, rng):
+    trials = 10
+    for _ in range(trials):
+        shape = _shape(rng)
+        mean, log_var, noise = (rng.normal(size=shape).astype(np.float32) for _ in range(3))
+        compare("sample_latent", np.asarray(answer(mean, log_var, noise), np.float64),
+                np.asarray(reparameterize(mean, log_var, noise), np.float64),
+                f"inputs of shape {shape}", rtol=1e-5, atol=1e-6)
+    return (f"sample_latent agrees with vidgen_tf.losses.reparameterize on {trials} random "
+            f"batches.")
+
+
+@exercise("1.2", "kl_to_standard_normal(mean, log_var)")
+def check_kl(answer, rng):
+    trials = 10
+    for _ in range(trials):
+        shape = _shape(rng)
+        mean = rng.normal(size=shape).astype(np.float32)
+        log_var = rng.normal(size=shape).astype(np.float32)
+        compare("kl_to_standard_normal", np.asarray(answer(mean, log_var), np.float64),
+                np.asarray(gaussian_kl(mean, log_var), np.float64),
+                f"inputs of shape {shape} (one value per example expected)", rtol=1e-4,
+                atol=1e-5)
+    return f"kl_to_standard_normal agrees with vidgen_tf.losses.gaussian_kl on {trials} batches."
+
+
+@exercise("1.3", "elbo_per_clip(x, x_hat, mean, log_var, beta, sigma)")
+def check_elbo(answer, rng):
+    trials = 10
+    for _ in range(trials):
+        n = int(rng.integers(1, 5))
+        x = rng.uniform(-1, 1, size=(n, 2, 4, 4, 1)).astype(np.float32)
+        x_hat = np.clip(x + rng.normal(0, 0.3, size=x.shape), -1, 1).astype(np.float32)
+        mean = rng.normal(size=(n, 3)).astype(np.float32)
+        log_var = rng.normal(size=(n, 3)).astype(np.float32)
+        beta, sigma = float(rng.choice([0.5, 1.0, 4.0])), float(rng.choice([0.1, 0.5, 1.0]))
+        compare("elbo_per_clip", np.asarray(answer(x, x_hat, mean, log_var, beta, sigma),
+                                            np.float64),
+                np.asarray(elbo(x, x_hat, mean, log_var, beta, sigma), np.float64),
+                f"{n} clips, beta={beta}, sigma={sigma}", rtol=1e-4, atol=1e-3)
+    return f"elbo_per_clip agrees with vidgen_tf.losses.elbo on {trials} random batches."
+
+
+@exercise("1.4", "latent_circle(center, u, v, radius, steps)")
+def check_loop(answer, rng):
+    trials = 10
+    for _ in range(trials):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=rng.integers(1, 3)))
+        center, u, v = (rng.normal(size=shape).astype(np.float32) for _ in range(3))
+        radius, steps = float(rng.uniform(0.1, 3)), int(rng.integers(2, 30))
+        compare("latent_circle", np.asarray(answer(center, u, v, radius, steps), np.float64),
+                latent_loop(center, u, v, radius, steps).astype(np.float64),
+                f"center of shape {shape}, {steps} steps", rtol=1e-4, atol=1e-5)
+    return (f"latent_circle agrees with vidgen_tf.models.latent_paths.latent_loop on {trials} "
+            f"random loops.")
