@@ -2,7 +2,7 @@
 CPU devices, on the same global batch; prints the largest differences as JSON.
 
 Run in its own process (logical devices must be set before TensorFlow starts):
-    python -m tests.training.distributed_step video_vae
+    python -m tests.training.distributed_step video_vae video_gan ...
 """
 
 import json
@@ -11,12 +11,19 @@ import sys
 import numpy as np
 
 
-def main(name):
+def main(names):
     from vidgen_tf.training import get_strategy, use_logical_cpus
 
     use_logical_cpus(2)
+    for name in names:
+        print("RESULT " + json.dumps({"model": name, **compare(name)}), flush=True)
+
+
+def compare(name):
     import keras
     import tensorflow as tf
+
+    from vidgen_tf.training import get_strategy
 
     from tests.training import tiny_models
 
@@ -38,12 +45,12 @@ def main(name):
     moved = max(float(np.max(np.abs(a - b))) for a, b in zip(single.get_weights(), initial))
     diff = max(float(np.max(np.abs(a - b)))
                for a, b in zip(single.get_weights(), mirrored.get_weights()))
-    print("RESULT " + json.dumps({
+    return {
         "replicas": strategy.num_replicas_in_sync,
         "logs_single": {k: float(v) for k, v in logs_single.items()},
         "logs_mirrored": {k: float(v) for k, v in logs_mirrored.items()},
-        "weights_moved": moved, "weights_diff": diff}))
+        "weights_moved": moved, "weights_diff": diff}
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

@@ -13,17 +13,20 @@ from tests.harness import REPO
 from tests.training.tiny_models import MODELS
 
 
-def _run(args, env=None, timeout=600):
-    run = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=REPO,
-                         timeout=timeout, env={**os.environ, **(env or {})})
+@pytest.fixture(scope="module")
+def mirrored_results():
+    """One process for all models (TensorFlow starts once with two logical CPUs)."""
+    run = subprocess.run([sys.executable, "-m", "tests.training.distributed_step", *MODELS],
+                         capture_output=True, text=True, cwd=REPO, timeout=900)
     assert run.returncode == 0, run.stderr[-4000:]
-    line = [ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):])
+    results = [json.loads(ln[len("RESULT "):]) for ln in run.stdout.splitlines()
+               if ln.startswith("RESULT ")]
+    return {r["model"]: r for r in results}
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_mirrored_step_equals_single_device_step(name):
-    result = _run(["-m", "tests.training.distributed_step", name])
+def test_mirrored_step_equals_single_device_step(name, mirrored_results):
+    result = mirrored_results[name]
     assert result["replicas"] == 2
     assert result["logs_single"].keys() == result["logs_mirrored"].keys()
     for key, value in result["logs_single"].items():

@@ -35,7 +35,10 @@ def batch(name, model, size=4, seed=0):
     rng = np.random.default_rng(seed)
     video = rng.uniform(-1, 1, (size,) + tuple(model.data_shape)).astype("float32")
     noise = rng.normal(size=(size,) + tuple(model.latent_shape)).astype("float32")
-    return {"video": video, "noise": noise}
+    data = {"video": video, "noise": noise}
+    if getattr(model, "gp_weight", 0):
+        data["mix"] = rng.uniform(size=size).astype("float32")
+    return data
 
 
 def compile_for_test(model, optimizer="sgd", jit_compile=False):

@@ -20,7 +20,8 @@ The discriminator is a 3-D convolutional network on whole clips (it sees motion)
 the loss of ``vidgen_tf.losses.gan`` chosen by ``loss`` and the penalties R1 (``r1_gamma``)
 and WGAN-GP (``gp_weight``). Each network has its own optimizer (two time-scale learning
 rates); under mixed float16 each is loss-scaled. ``fit`` takes batches of videos, or dicts
-``{"video": ..., "noise": (B, latent_dim)}`` to supply the noise.
+``{"video": ..., "noise": (B, latent_dim), "mix": (B,)}`` to supply the noise and the
+gradient penalty's mixing weights (which makes a step reproducible across device splits).
 
 Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
@@ -240,6 +241,7 @@ class VideoGAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="noise")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in
                          ("d_loss", "g_loss", "r1", "gp", "real_logit", "fake_logit")}
+        self.build()                 # the networks are built functional models
 
     def build(self, input_shape=None):
         self.built = True
@@ -325,8 +327,9 @@ class VideoGAN(keras.Model):
                 r1 = r1_penalty(lambda x: self._critic_sum(x, index), videos)
                 d_loss = d_loss + 0.5 * self.r1_gamma * r1
             if self.gp_weight:
+                mix = data.get("mix") if isinstance(data, dict) else None
                 gp = gradient_penalty(lambda x: self._critic_sum(x, index), videos, fake,
-                                      seed=self.seed_generator)
+                                      mix=mix, seed=self.seed_generator)
                 d_loss = d_loss + self.gp_weight * gp
             scaled = self.discriminator_optimizer.scale_loss(replica_share(d_loss))
         grads = tape.gradient(scaled, critic_vars)

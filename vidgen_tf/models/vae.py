@@ -162,6 +162,7 @@ class FrameVAE(_VAE):
             + [layers.Conv2DTranspose(c, 4, strides=2, padding="same", activation="tanh",
                                       dtype=policy)],
             name="decoder")
+        self.build()
 
     def build(self, input_shape=None):
         self.encoder.build((None,) + self.image_shape)
@@ -267,6 +268,7 @@ class VideoVAE(_VAE):
                     DepthToSpace3D(self.patch, dtype=policy),
                     layers.Activation("tanh", dtype=policy)]
         self.decoder = keras.Sequential(decoder, name="decoder")
+        self.build()
 
     def build(self, input_shape=None):
         self.encoder.build((None,) + self.video_shape)
