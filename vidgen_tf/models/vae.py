@@ -115,6 +115,9 @@ class FrameVAE(_VAE):
         image_shape: ``(H, W, C)``; H and W divisible by ``2 ** len(widths)``.
         latent_dim: int. Size of ``z``.
         widths: channels of the strided convolutions (each halves H and W).
+        output_activation: the decoder's last activation. ``"linear"`` (the Gaussian mean
+            may take any value; displays clip it) trains reliably; with ``"tanh"`` a decoder
+            can saturate at black on sparse digit frames and stay there.
         beta, sigma: weight of the KL term; standard deviation of the decoder (in ``[-1, 1]``
             pixel units).
         seed: int. Seed of the sampling noise.
@@ -133,8 +136,9 @@ class FrameVAE(_VAE):
     """
 
     def __init__(self, image_shape=(32, 32, 1), latent_dim=16, widths=(32, 64, 128),
-                 beta=1.0, sigma=0.1, seed=0, **kwargs):
+                 output_activation="linear", beta=1.0, sigma=0.1, seed=0, **kwargs):
         super().__init__(beta=beta, sigma=sigma, seed=seed, **kwargs)
+        self.output_activation = output_activation
         self.image_shape = tuple(int(s) for s in image_shape)
         self.latent_dim = int(latent_dim)
         self.widths = tuple(int(w) for w in widths)
@@ -159,8 +163,8 @@ class FrameVAE(_VAE):
              layers.Reshape(small, dtype=policy)]
             + [layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="silu",
                                       dtype=policy) for width in self.widths[-2::-1]]
-            + [layers.Conv2DTranspose(c, 4, strides=2, padding="same", activation="tanh",
-                                      dtype=policy)],
+            + [layers.Conv2DTranspose(c, 4, strides=2, padding="same",
+                                      activation=output_activation, dtype=policy)],
             name="decoder")
         self.build()
 
@@ -179,7 +183,8 @@ class FrameVAE(_VAE):
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,
-                "latent_dim": self.latent_dim, "widths": self.widths}
+                "latent_dim": self.latent_dim, "widths": self.widths,
+                "output_activation": self.output_activation}
 
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
