@@ -53,6 +53,18 @@ def _up2d(x, filters, policy, name):
     return layers.Activation("relu", dtype=policy)(x)
 
 
+def _image_stream(x, widths, channels, policy, name, out_name):
+    """Vectors ``(B, d)`` -> images ``(B, 4 * 2^k, 4 * 2^k, channels)`` in [-1, 1]: a dense
+    projection to 4x4 features, then one upsampling stage per entry of ``widths[1:]``."""
+    x = layers.Dense(4 * 4 * widths[0], dtype=policy, name=f"{name}_project")(x)
+    x = layers.Reshape((4, 4, widths[0]), dtype=policy)(x)
+    x = layers.Activation("relu", dtype=policy)(x)
+    for i, width in enumerate(widths[1:]):
+        x = _up2d(x, width, policy, f"{name}{i}")
+    return layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype=policy,
+                         name=out_name)(x)
+
+
 def _levels(size, name):
     levels, n = 0, int(size)
     while n > 4:
@@ -97,13 +109,7 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None):
             return keras.Model(z, video, name="generator")
         mask = layers.Conv3D(1, 3, padding="same", activation="sigmoid", dtype=policy,
                              name="to_mask")(x)
-        b = layers.Dense(4 * 4 * widths[0], dtype=policy, name="background_project")(z)
-        b = layers.Reshape((4, 4, widths[0]), dtype=policy)(b)
-        b = layers.Activation("relu", dtype=policy)(b)
-        for i in range(spatial):
-            b = _up2d(b, widths[i + 1], policy, f"background{i}")
-        background = layers.Conv2D(c, 3, padding="same", activation="tanh", dtype=policy,
-                                   name="to_background")(b)
+        background = _image_stream(z, widths, c, policy, "background", "to_background")
         clip = layers.Lambda(
             lambda args: args[1] * args[0] + (1.0 - args[1]) * ops.expand_dims(args[2], 1),
             dtype=policy, name="composite")([video, mask, background])
@@ -129,13 +135,7 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None):
     f = layers.Reshape((2 * latent_dim,), dtype=policy)(
         layers.Lambda(lambda v: ops.reshape(v, (-1, 2 * latent_dim)), dtype=policy,
                       name="frames_as_batch")(per_frame))
-    f = layers.Dense(4 * 4 * widths[0], dtype=policy, name="frame_project")(f)
-    f = layers.Reshape((4, 4, widths[0]), dtype=policy)(f)
-    f = layers.Activation("relu", dtype=policy)(f)
-    for i in range(spatial):
-        f = _up2d(f, widths[i + 1], policy, f"frame{i}")
-    frames = layers.Conv2D(c, 3, padding="same", activation="tanh", dtype=policy,
-                           name="to_frame")(f)
+    frames = _image_stream(f, widths, c, policy, "frame", "to_frame")
     clip = layers.Lambda(lambda v: ops.reshape(v, (-1, t, h, w, c)), dtype=policy,
                          name="frames_as_clips")(frames)
     return keras.Model(z, clip, name="generator")
