@@ -6,7 +6,8 @@ from vidgen_tf.bench import load_all
 
 
 def test_registry_lists_the_benchmarks():
-    assert {"data_generation", "evaluators", "baselines", "vae", "gan"} <= set(load_all())
+    assert {"data_generation", "evaluators", "baselines", "vae", "vae-digits-1-32", "gan"} <= set(
+        load_all())
 
 
 def test_cli_runs_a_benchmark_in_a_child_and_merges_results(tmp_path):
@@ -35,11 +36,14 @@ def test_unknown_benchmark_is_an_error(tmp_path):
 
 
 def test_model_benchmarks_train_score_and_time_their_steps():
-    from vidgen_tf.bench.models import gan, vae
+    from vidgen_tf.bench.models import gan, vae, vae_digits_1_32
 
-    for run, score in ((vae, "held-out PSNR (dB)"), (gan, "samples proxy_fvd")):
+    for run, score in ((vae, "held-out PSNR (dB)"), (vae_digits_1_32, "held-out PSNR (dB)"),
+                       (gan, "samples proxy_fvd")):
         metrics = run(quick=True)["metrics"]
         assert metrics["training steps"] == 4 and metrics[score] > 0
         assert metrics["compiled step (ms)"] > 0 and metrics["eager GradientTape step (ms)"] > 0
         ratio = metrics["eager GradientTape step (ms)"] / metrics["compiled step (ms)"]
         assert abs(metrics["eager / compiled"] - ratio) < 0.02 * ratio
+        if run is gan:
+            assert 0 < metrics["real displacement p10"] < metrics["real displacement p90"]

@@ -85,6 +85,32 @@ def test_penalties_are_logged_when_on():
     assert logs["r1"] > 0 and logs["gp"] > 0 and np.isfinite(logs["d_loss"])
 
 
+def test_lazy_r1_applies_the_penalty_every_nth_step_with_n_times_the_weight():
+    batch = {"video": RNG.uniform(-1, 1, (2,) + SHAPE).astype("float32"),
+             "noise": RNG.normal(size=(2, 8)).astype("float32")}
+    models = {}
+    for every, gamma in ((2, 1.0), (1, 2.0)):
+        keras.utils.set_random_seed(1)
+        models[every] = small_gan(r1_gamma=gamma, r1_every=every, frame_discriminator=False)
+        models[every].compile(generator_optimizer=keras.optimizers.SGD(0.01),
+                              discriminator_optimizer=keras.optimizers.SGD(0.01))
+    lazy, eager = models[2], models[1]
+    for a, b in zip(lazy.get_weights(), eager.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # step 0 is due: 2 x R1 with gamma 1 == R1 with gamma 2
+    logs_lazy = lazy.train_on_batch(batch, return_dict=True)
+    logs_eager = eager.train_on_batch(batch, return_dict=True)
+    assert logs_lazy["r1"] == pytest.approx(2 * logs_eager["r1"], rel=1e-5)
+    assert logs_lazy["d_loss"] == pytest.approx(logs_eager["d_loss"], rel=1e-5)
+    for a, b in zip(lazy.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # step 1 is not: no penalty at all
+    lazy.reset_metrics()
+    assert lazy.train_on_batch(batch, return_dict=True)["r1"] == 0
+    with pytest.raises(ValueError, match="r1_every must be a positive integer, got 0"):
+        small_gan(r1_every=0)
+
+
 def test_generate_is_repeatable_with_a_seed():
     model = small_gan()
     np.testing.assert_array_equal(model.generate(2, seed=3), model.generate(2, seed=3))

@@ -94,8 +94,9 @@ def test_weights_ema_follows_its_definition_and_swaps_back(tmp_path):
     ema = WeightsEMA(decay=0.5)
     model.fit(_videos(6), epochs=1, batch_size=2, verbose=0, callbacks=[record, ema])
     expected = start
-    for weights in seen:
-        expected = [0.5 * e + 0.5 * w for e, w in zip(expected, weights)]
+    for n, weights in enumerate(seen):
+        d = min(0.5, (1 + n) / (10 + n))               # warm-up: 0.1, 0.18, 0.25
+        expected = [d * e + (1 - d) * w for e, w in zip(expected, weights)]
     current = [np.array(w) for w in model.trainable_weights]
     with ema.applied():
         for w, e in zip(model.trainable_weights, expected):
@@ -110,8 +111,20 @@ def test_weights_ema_follows_its_definition_and_swaps_back(tmp_path):
     with other.applied():
         for w, e in zip(model.trainable_weights, expected):
             np.testing.assert_allclose(w, e, rtol=1e-5, atol=1e-6)
+    assert other.get_state()["updates"] == 3
     with pytest.raises(ValueError, match="decay"):
         WeightsEMA(decay=1.0)
+
+
+def test_weights_ema_without_warmup_uses_the_decay_from_the_first_step():
+    model = _model()
+    start = [np.array(w) for w in model.trainable_weights]
+    ema = WeightsEMA(decay=0.75, warmup=False)
+    model.fit(_videos(2), epochs=1, batch_size=2, verbose=0, callbacks=[ema])
+    after = [np.array(w) for w in model.trainable_weights]
+    with ema.applied():
+        for w, s0, w1 in zip(model.trainable_weights, start, after):
+            np.testing.assert_allclose(w, 0.75 * s0 + 0.25 * w1, rtol=1e-5, atol=1e-6)
 
 
 def test_sample_monitor_writes_one_gif_per_epoch_and_time_budget_stops(tmp_path):

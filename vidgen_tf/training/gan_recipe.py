@@ -36,9 +36,9 @@ def build(profile):
         smoke=dict(latent_dim=16, generator_width=32, discriminator_width=8),
         cpu=dict(latent_dim=64, generator_width=128, discriminator_width=32),
         gpu=dict(latent_dim=128, generator_width=512, discriminator_width=64)),
-        generator="temporal", loss="hinge", r1_gamma=1.0)
+        generator="temporal", loss="hinge", r1_gamma=1.0, r1_every=4)
     # two time-scale learning rates (TTUR): the discriminator learns faster
-    model.compile(generator_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.99),
+    model.compile(generator_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.99),
                   discriminator_optimizer=keras.optimizers.Adam(4e-4, beta_1=0.0, beta_2=0.99),
                   jit_compile=profile.jit_compile)
     return model
@@ -66,7 +66,7 @@ register(Recipe(
     description="VideoGAN (temporal generator, video and frame discriminators) on moving "
                 "digits (lesson 02)",
     build=build, data=data,
-    steps=lambda p: p.pick(smoke=4, cpu=2000, gpu=40000),
+    steps=lambda p: p.pick(smoke=4, cpu=800, gpu=40000),
     steps_per_epoch=lambda p: p.pick(smoke=2, cpu=100, gpu=1000),
     batch_size=_batch_size, monitor=monitor, evaluate=evaluate,
     ema_decay=0.999, ema_attribute="generator"))
