@@ -23,7 +23,9 @@ def setting(profile):
 
 
 def _batch_size(profile):
-    return profile.pick(smoke=4, cpu=16, gpu=32)
+    # at the cpu profile, 8 clips per step: in the same 14 minutes, 1500 steps of 8 clips
+    # drew clearer digits than 700 steps of 16 (digit confidence 0.60 against 0.49)
+    return profile.pick(smoke=4, cpu=8, gpu=32)
 
 
 def build(profile):
@@ -66,7 +68,7 @@ register(Recipe(
     description="VideoGAN (temporal generator, video and frame discriminators) on moving "
                 "digits (lesson 02)",
     build=build, data=data,
-    steps=lambda p: p.pick(smoke=4, cpu=800, gpu=40000),
+    steps=lambda p: p.pick(smoke=4, cpu=1400, gpu=40000),
     steps_per_epoch=lambda p: p.pick(smoke=2, cpu=100, gpu=1000),
     batch_size=_batch_size, monitor=monitor, evaluate=evaluate,
     ema_decay=0.999, ema_attribute="generator"))
