@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import REPO
 from vidgen_tf.course import EXERCISES, check_exercise  # noqa: F401
+from vidgen_tf.course import exercises  # noqa: F401  (registers every lesson's exercises)
 from vidgen_tf.course.grade import check_cells
 from vidgen_tf.course.release import lesson_files
 

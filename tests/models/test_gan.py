@@ -52,6 +52,24 @@ def test_temporal_generator_shares_content_across_frames():
     assert model.generator.get_layer("frame_codes").output.shape == (None, 4, 8)
 
 
+def test_sprite_generator_moves_one_drawing_along_a_path():
+    """Every frame is the same sprite placed at that frame's position, inside the frame."""
+    from vidgen_tf.layers import PlaceSprites
+
+    model = small_gan(generator="sprite", num_sprites=2)
+    g = model.generator
+    parts = keras.Model(g.input, [g.get_layer("sprites").output,
+                                  g.get_layer("positions").output, g.output])
+    sprites, positions, clip = (np.asarray(v) for v in
+                                parts(RNG.normal(size=(3, 8)).astype("float32")))
+    assert sprites.shape == (3, 8, 8, 2, 1) and positions.shape == (3, 4, 2, 2)
+    assert positions.min() >= 0 and positions.max() <= 16 - 8
+    assert np.ptp(positions, axis=1).max() > 0.1                    # the sprites move
+    np.testing.assert_allclose(clip, PlaceSprites(16)([sprites, positions]), atol=1e-6)
+    with pytest.raises(ValueError, match="num_sprites must be a positive integer"):
+        small_gan(generator="sprite", num_sprites=0)
+
+
 def test_one_step_updates_the_discriminator_then_the_generator():
     """d_loss uses the old networks; g_loss uses the updated discriminator and old generator."""
     model = small_gan(frame_discriminator=False, r1_gamma=0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MODELS = ("video_vae", "frame_vae", "video_gan", "two_stream_gan")
+MODELS = ("video_vae", "frame_vae", "video_gan", "two_stream_gan", "sprite_gan")
 
 
 def build(name):
@@ -24,6 +24,9 @@ def build(name):
         model = VideoGAN((4, 16, 16, 1), latent_dim=8, generator="two_stream",
                          generator_width=32, discriminator_width=8, frame_discriminator=False,
                          loss="wasserstein", r1_gamma=0.0, gp_weight=10.0)
+    elif name == "sprite_gan":
+        model = VideoGAN((4, 16, 16, 1), latent_dim=8, generator="sprite", num_sprites=2,
+                         generator_width=32, discriminator_width=8, r1_gamma=1.0, r1_every=2)
     else:
         raise ValueError(name)
     model.build()

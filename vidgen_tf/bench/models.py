@@ -119,7 +119,7 @@ def real_displacement_range(setting, count=256):
     return stats["displacement_p10"], stats["displacement_p90"]
 
 
-@benchmark("gan", "Lesson 02: VideoGAN (temporal generator, video and frame discriminators) "
+@benchmark("gan", "Lesson 02: VideoGAN (sprite generator, video and frame discriminators) "
                   "on one moving digit, 32x32, 16 frames (recipe 'gan', cpu profile, at most "
                   "15 minutes)")
 def gan(quick=False):

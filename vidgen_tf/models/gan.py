@@ -12,6 +12,13 @@ Generators map a noise vector ``z`` (``latent_dim`` numbers) to a clip ``(T, H, 
 - ``"temporal"`` (TGAN, Saito et al. 2017): a temporal generator turns ``z`` into one latent
   vector per frame with 1-D transposed convolutions; a 2-D image generator draws each frame
   from ``[z_content, z_t]``. Frames share their content code, which keeps the digit the same.
+- ``"sprite"``: appearance and motion apart, the motion made explicit (as transformation-based
+  video models do, e.g. Vondrick & Torralba 2017, and spatial transformers, Jaderberg et al.
+  2015): a 2-D stream draws ``num_sprites`` images of half the frame's side once per clip, a
+  temporal generator (TGAN's) draws one position per frame for each, and ``PlaceSprites``
+  moves them over a black canvas. The sprite cannot change between frames, so the digit keeps
+  its identity by construction; the networks must still learn what digits look like and how
+  they move. Built for scenes of moving objects (Moving MNIST), not for general video.
 
 The discriminator is a 3-D convolutional network on whole clips (it sees motion); with
 ``frame_discriminator=True`` a 2-D network also judges single frames (sharper pictures).
@@ -31,12 +38,12 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from vidgen_tf.layers import SpaceToDepth3D
+from vidgen_tf.layers import PlaceSprites, SpaceToDepth3D
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
                                   gradient_penalty, r1_penalty)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
 
-GENERATORS = ("conv3d", "two_stream", "temporal")
+GENERATORS = ("conv3d", "two_stream", "temporal", "sprite")
 
 
 def _up3d(x, filters, scale, policy, name):
@@ -77,7 +84,7 @@ def _levels(size, name):
     return levels
 
 
-def build_generator(kind, video_shape, latent_dim, width, policy=None):
+def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprites=1):
     """The generator network ``z (B, latent_dim) -> clips (B, T, H, W, C)``.
 
     Args:
@@ -86,11 +93,15 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None):
             (``"conv3d"``, ``"two_stream"``) or any (``"temporal"``).
         latent_dim: int.
         width: int. Channels of the first (smallest) feature map; halved at each upsampling.
+        num_sprites: int. Sprites of the ``"sprite"`` generator.
     """
     t, h, w, c = video_shape
     spatial = _levels(h, "frame size")
     if h != w:
         raise ValueError(f"VideoGAN: frames must be square, got {h}x{w}.")
+    if kind == "sprite" and h < 8:
+        raise ValueError(f"VideoGAN: the sprite generator needs frames of at least 8x8, "
+                         f"got {h}x{w}.")
     z = keras.Input((latent_dim,), name="z")
     widths = [max(width // 2**i, 16) for i in range(spatial + 1)]
     if kind in ("conv3d", "two_stream"):
@@ -114,21 +125,12 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None):
             lambda args: args[1] * args[0] + (1.0 - args[1]) * ops.expand_dims(args[2], 1),
             dtype=policy, name="composite")([video, mask, background])
         return keras.Model(z, clip, name="generator")
+    if kind == "sprite":
+        return _sprite_generator(z, video_shape, widths, num_sprites, policy)
     if kind != "temporal":
         raise ValueError(f"Unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}.")
     # TGAN: z -> (T, latent) frame codes with 1-D transposed convolutions
-    steps = max(1, (t + 3) // 4)
-    x = layers.Dense(steps * widths[0], dtype=policy, name="temporal_project")(z)
-    x = layers.Reshape((steps, widths[0]), dtype=policy)(x)
-    x = layers.Activation("relu", dtype=policy)(x)
-    length = steps
-    while length < t:
-        x = layers.Conv1DTranspose(widths[0], 4, strides=2, padding="same", activation="relu",
-                                   dtype=policy, name=f"temporal_up{length}")(x)
-        length *= 2
-    codes = layers.Conv1D(latent_dim, 3, padding="same", activation="tanh", dtype=policy,
-                          name="frame_codes")(x)
-    codes = layers.Lambda(lambda v: v[:, :t], dtype=policy, name="crop")(codes)
+    codes = _frame_codes(z, t, widths[0], latent_dim, "tanh", policy, "temporal", "frame_codes")
     content = layers.Lambda(lambda v: ops.repeat(ops.expand_dims(v, 1), t, axis=1),
                             dtype=policy, name="content")(z)
     per_frame = layers.Concatenate(dtype=policy)([content, codes])        # (B, T, 2 latent)
@@ -138,6 +140,40 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None):
     frames = _image_stream(f, widths, c, policy, "frame", "to_frame")
     clip = layers.Lambda(lambda v: ops.reshape(v, (-1, t, h, w, c)), dtype=policy,
                          name="frames_as_clips")(frames)
+    return keras.Model(z, clip, name="generator")
+
+
+def _frame_codes(z, t, width, channels, activation, policy, name, out_name):
+    """TGAN's temporal generator: ``z (B, d) -> (B, t, channels)``, one code per frame, grown
+    from ``ceil(t / 4)`` steps by 1-D transposed convolutions that double the length."""
+    steps = max(1, (t + 3) // 4)
+    x = layers.Dense(steps * width, dtype=policy, name=f"{name}_project")(z)
+    x = layers.Reshape((steps, width), dtype=policy)(x)
+    x = layers.Activation("relu", dtype=policy)(x)
+    length = steps
+    while length < t:
+        x = layers.Conv1DTranspose(width, 4, strides=2, padding="same", activation="relu",
+                                   dtype=policy, name=f"{name}_up{length}")(x)
+        length *= 2
+    codes = layers.Conv1D(channels, 3, padding="same", activation=activation, dtype=policy,
+                          name=out_name)(x)
+    return layers.Lambda(lambda v: v[:, :t], dtype=policy, name=f"{name}_crop")(codes)
+
+
+def _sprite_generator(z, video_shape, widths, num_sprites, policy):
+    """Appearance drawn once, motion drawn per frame: ``z`` -> ``num_sprites`` sprites of
+    half the frame's side (a 2-D image stream) and a path of positions (a temporal
+    generator, sigmoid-bounded so that each sprite stays inside the frame); ``PlaceSprites``
+    moves each sprite along its path."""
+    t, h, _, c = video_shape
+    size = h // 2
+    sprite = _image_stream(z, widths[:-1], num_sprites * c, policy, "sprite", "to_sprite")
+    sprite = layers.Reshape((size, size, num_sprites, c), dtype=policy, name="sprites")(sprite)
+    path = _frame_codes(z, t, widths[0], 2 * num_sprites, "sigmoid", policy, "motion",
+                        "to_path")
+    positions = layers.Lambda(lambda v: v * float(h - size), dtype=policy, name="positions")(
+        layers.Reshape((t, num_sprites, 2), dtype=policy)(path))
+    clip = PlaceSprites(h, dtype=policy, name="place")([sprite, positions])
     return keras.Model(z, clip, name="generator")
 
 
@@ -197,6 +233,7 @@ class VideoGAN(keras.Model):
             ``r1_every``-th discriminator step, weighted ``r1_every`` times as much. The
             penalty's double back-propagation is the most expensive part of a step.
         gp_weight: float. Weight of the WGAN-GP penalty (0 to turn it off).
+        num_sprites: int. Objects the ``"sprite"`` generator moves (ignored by the others).
         seed: int. Seed of the noise.
 
     Call arguments:
@@ -215,7 +252,7 @@ class VideoGAN(keras.Model):
     def __init__(self, video_shape=(16, 32, 32, 1), latent_dim=64, generator="temporal",
                  generator_width=256, discriminator_width=32, frame_discriminator=True,
                  frames_per_clip=2, loss="hinge", r1_gamma=1.0, r1_every=1, gp_weight=0.0,
-                 seed=0, **kwargs):
+                 num_sprites=1, seed=0, **kwargs):
         super().__init__(**kwargs)
         if loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"VideoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
@@ -236,12 +273,16 @@ class VideoGAN(keras.Model):
             raise ValueError(f"VideoGAN: r1_every must be a positive integer, got {r1_every!r}.")
         self.r1_every = int(r1_every)
         self.gp_weight = float(gp_weight)
+        if int(num_sprites) != num_sprites or num_sprites < 1:
+            raise ValueError(f"VideoGAN: num_sprites must be a positive integer, got "
+                             f"{num_sprites!r}.")
+        self.num_sprites = int(num_sprites)
         self.seed = int(seed)
         self.latent_shape = (self.latent_dim,)
         self.data_shape = self.video_shape
         policy = self.dtype_policy
         self.generator = build_generator(generator, self.video_shape, self.latent_dim,
-                                         self.generator_width, policy)
+                                         self.generator_width, policy, self.num_sprites)
         self.discriminator = build_video_discriminator(self.video_shape,
                                                        self.discriminator_width, policy)
         self.frame_discriminator = (build_frame_discriminator(
@@ -402,4 +443,5 @@ class VideoGAN(keras.Model):
                 "discriminator_width": self.discriminator_width,
                 "frame_discriminator": self.use_frame_discriminator,
                 "frames_per_clip": self.frames_per_clip, "loss": self.loss_name,
-                "r1_gamma": self.r1_gamma, "r1_every": self.r1_every, "gp_weight": self.gp_weight, "seed": self.seed}
+                "r1_gamma": self.r1_gamma, "r1_every": self.r1_every,
+                "gp_weight": self.gp_weight, "num_sprites": self.num_sprites, "seed": self.seed}

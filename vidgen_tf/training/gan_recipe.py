@@ -4,6 +4,11 @@ The cpu profile trains on the simpler slice the evaluation kit calls ``digits-1-
 digit per clip, 32x32, 16 frames) so that ten minutes on two cores give readable digits; the
 gpu profile trains on two digits at 64x64 (``digits-2-64``). Samples are scored with the kit
 in the same setting.
+
+The generator is the sprite generator (one sprite per digit, moved along a generated path):
+in the same 14 minutes at the cpu profile, the temporal (TGAN) generator, which redraws every
+frame, covered 3 of 10 digit classes and kept a digit's identity in 5 % of its clips; the
+sprite generator draws each clip's digit once and runs several times as many steps.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ def build(profile):
         smoke=dict(latent_dim=16, generator_width=32, discriminator_width=8),
         cpu=dict(latent_dim=64, generator_width=128, discriminator_width=32),
         gpu=dict(latent_dim=128, generator_width=512, discriminator_width=64)),
-        generator="temporal", loss="hinge", r1_gamma=1.0, r1_every=4)
+        generator="sprite", num_sprites=int(np.max(s.num_objects)), loss="hinge",
+        r1_gamma=1.0, r1_every=4)
     # two time-scale learning rates (TTUR): the discriminator learns faster
     model.compile(generator_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.99),
                   discriminator_optimizer=keras.optimizers.Adam(4e-4, beta_1=0.0, beta_2=0.99),
@@ -65,7 +71,7 @@ def evaluate(model, profile):
 
 register(Recipe(
     name="gan",
-    description="VideoGAN (temporal generator, video and frame discriminators) on moving "
+    description="VideoGAN (sprite generator, video and frame discriminators) on moving "
                 "digits (lesson 02)",
     build=build, data=data,
     steps=lambda p: p.pick(smoke=4, cpu=1400, gpu=40000),

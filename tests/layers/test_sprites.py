@@ -1,0 +1,113 @@
+"""PlaceSprites: placement against NumPy, bilinear shifts, gradients to the positions, and
+errors on bad input."""
+
+import numpy as np
+import pytest
+
+import keras
+from vidgen_tf.layers import PlaceSprites
+from vidgen_tf.layers.sprites import interpolation_matrix
+
+RNG = np.random.default_rng(0)
+
+
+def numpy_place(sprite, top, left, canvas):
+    """Bilinear placement by hand: each sprite pixel spreads over the (up to) four canvas
+    pixels around ``(top + i, left + j)``."""
+    light = (sprite + 1) / 2
+    out = np.zeros((canvas, canvas) + sprite.shape[2:], np.float64)
+    ty, tx = int(np.floor(top)), int(np.floor(left))
+    fy, fx = top - ty, left - tx
+    for i in range(sprite.shape[0]):
+        for j in range(sprite.shape[1]):
+            for dy, wy in ((0, 1 - fy), (1, fy)):
+                for dx, wx in ((0, 1 - fx), (1, fx)):
+                    y, x = ty + i + dy, tx + j + dx
+                    if 0 <= y < canvas and 0 <= x < canvas and wy * wx > 0:
+                        out[y, x] += wy * wx * light[i, j]
+    return out * 2 - 1
+
+
+def test_whole_pixel_positions_copy_the_sprite():
+    sprite = RNG.uniform(-1, 1, (1, 4, 4, 1, 2)).astype("float32")
+    positions = np.array([[[[0, 0]], [[3, 5]], [[6, 6]]]], "float32")       # (1, 3, 1, 2)
+    clip = np.asarray(PlaceSprites(10)([sprite, positions]))
+    assert clip.shape == (1, 3, 10, 10, 2)
+    for t, (top, left) in enumerate([(0, 0), (3, 5), (6, 6)]):
+        expected = np.full((10, 10, 2), -1.0, "float32")
+        expected[top:top + 4, left:left + 4] = sprite[0, :, :, 0]
+        np.testing.assert_allclose(clip[0, t], expected, atol=1e-6)
+
+
+def test_fractional_positions_interpolate_bilinearly():
+    sprite = RNG.uniform(-1, 1, (2, 5, 5, 1, 1)).astype("float32")
+    positions = RNG.uniform(0, 7, (2, 4, 1, 2)).astype("float32")
+    clip = np.asarray(PlaceSprites(12)([sprite, positions]))
+    for b in range(2):
+        for t in range(4):
+            top, left = positions[b, t, 0]
+            np.testing.assert_allclose(
+                clip[b, t], numpy_place(sprite[b, :, :, 0], top, left, 12), atol=1e-5)
+
+
+def test_placement_inside_the_canvas_keeps_the_sprites_light():
+    """The bilinear weights of each sprite pixel sum to one: moving a sprite conserves its
+    total brightness as long as it stays inside the canvas."""
+    sprite = RNG.uniform(-1, 1, (1, 6, 6, 1, 1)).astype("float32")
+    positions = RNG.uniform(0, 10, (1, 8, 1, 2)).astype("float32")       # 6 + 10 = 16
+    clip = np.asarray(PlaceSprites(16)([sprite, positions]))
+    light = ((clip + 1) / 2).sum(axis=(2, 3, 4))[0]
+    np.testing.assert_allclose(light, ((sprite + 1) / 2).sum(), rtol=1e-5)
+
+
+def test_overlapping_sprites_combine_by_their_maximum():
+    sprites = RNG.uniform(-1, 1, (1, 4, 4, 2, 1)).astype("float32")
+    positions = np.array([[[[1, 1], [2, 3]]]], "float32")                   # (1, 1, 2, 2)
+    clip = np.asarray(PlaceSprites(8)([sprites, positions]))[0, 0]
+    a = numpy_place(sprites[0, :, :, 0], 1, 1, 8)
+    b = numpy_place(sprites[0, :, :, 1], 2, 3, 8)
+    np.testing.assert_allclose(clip, np.maximum(a, b), atol=1e-6)
+
+
+def test_gradients_reach_the_positions():
+    """The frame is piecewise linear in the position: the gradient of a pixel sum equals the
+    finite difference inside one linear piece."""
+    import tensorflow as tf
+
+    layer = PlaceSprites(12)
+    sprite = tf.constant(RNG.uniform(-1, 1, (1, 5, 5, 1, 1)).astype("float32"))
+    weights = tf.constant(RNG.uniform(size=(1, 1, 12, 12, 1)).astype("float32"))
+    positions = tf.Variable([[[[3.3, 4.6]]]])
+    with tf.GradientTape() as tape:
+        value = tf.reduce_sum(layer([sprite, positions]) * weights)
+    grad = tape.gradient(value, positions).numpy()[0, 0, 0]
+    assert np.all(np.abs(grad) > 1e-3)
+    eps = 1e-2
+    for axis in range(2):
+        shift = np.zeros((1, 1, 1, 2), "float32")
+        shift[..., axis] = eps
+        up = tf.reduce_sum(layer([sprite, positions + shift]) * weights)
+        down = tf.reduce_sum(layer([sprite, positions - shift]) * weights)
+        np.testing.assert_allclose(grad[axis], (up - down).numpy() / (2 * eps), rtol=1e-2)
+
+
+def test_interpolation_matrix_rows_are_hat_functions():
+    m = np.asarray(interpolation_matrix(np.array([1.25], "float32"), 5, 3))[0]
+    expected = np.zeros((5, 3))
+    for i in range(3):                 # sprite row i lands 0.75 on row 1 + i, 0.25 on 2 + i
+        expected[1 + i, i], expected[2 + i, i] = 0.75, 0.25
+    np.testing.assert_allclose(m, expected, atol=1e-6)
+
+
+def test_config_round_trip_and_errors():
+    layer = PlaceSprites(16, name="place")
+    clone = PlaceSprites.from_config(layer.get_config())
+    assert clone.canvas_size == 16 and clone.name == "place"
+    assert keras.saving.get_registered_object("vidgen_tf>PlaceSprites") is PlaceSprites
+    with pytest.raises(ValueError, match="canvas_size must be a positive integer"):
+        PlaceSprites(0)
+    sprites = np.zeros((1, 4, 4, 2, 1), "float32")
+    with pytest.raises(ValueError, match="2 sprites but positions for 1"):
+        PlaceSprites(8)([sprites, np.zeros((1, 3, 1, 2), "float32")])
+    with pytest.raises(ValueError, match=r"expected sprites \(B, S, S, K, C\)"):
+        PlaceSprites(8)([sprites[..., 0], np.zeros((1, 3, 2, 2), "float32")])
