@@ -91,6 +91,26 @@ def test_gradients_reach_the_positions():
         np.testing.assert_allclose(grad[axis], (up - down).numpy() / (2 * eps), rtol=1e-2)
 
 
+def test_whole_pixels_copy_at_rounded_positions_with_bilinear_gradients():
+    """Straight-through: the forward pass is the sharp copy at the rounded position, the
+    gradient that of the bilinear placement."""
+    import tensorflow as tf
+
+    sprite = tf.constant(RNG.uniform(-1, 1, (1, 5, 5, 1, 1)).astype("float32"))
+    weights = tf.constant(RNG.uniform(size=(1, 1, 12, 12, 1)).astype("float32"))
+    positions = tf.Variable([[[[3.3, 4.6]]]])
+    sharp, smooth = PlaceSprites(12, whole_pixels=True), PlaceSprites(12)
+    grads = []
+    for layer in (sharp, smooth):
+        with tf.GradientTape() as tape:
+            value = tf.reduce_sum(layer([sprite, positions]) * weights)
+        grads.append(tape.gradient(value, positions).numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6)
+    np.testing.assert_allclose(sharp([sprite, positions]),
+                               smooth([sprite, tf.constant([[[[3.0, 5.0]]]])]), atol=1e-6)
+    assert PlaceSprites.from_config(sharp.get_config()).whole_pixels
+
+
 def test_interpolation_matrix_rows_are_hat_functions():
     m = np.asarray(interpolation_matrix(np.array([1.25], "float32"), 5, 3))[0]
     expected = np.zeros((5, 3))

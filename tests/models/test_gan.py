@@ -65,7 +65,8 @@ def test_sprite_generator_moves_one_drawing_along_a_path():
     assert sprites.shape == (3, 8, 8, 2, 1) and positions.shape == (3, 4, 2, 2)
     assert positions.min() >= 0 and positions.max() <= 16 - 8
     assert np.ptp(positions, axis=1).max() > 0.1                    # the sprites move
-    np.testing.assert_allclose(clip, PlaceSprites(16)([sprites, positions]), atol=1e-6)
+    np.testing.assert_allclose(clip, PlaceSprites(16, whole_pixels=True)([sprites, positions]),
+                               atol=1e-6)
     with pytest.raises(ValueError, match="num_sprites must be a positive integer"):
         small_gan(generator="sprite", num_sprites=0)
 

@@ -16,7 +16,8 @@ Generators map a noise vector ``z`` (``latent_dim`` numbers) to a clip ``(T, H, 
   video models do, e.g. Vondrick & Torralba 2017, and spatial transformers, Jaderberg et al.
   2015): a 2-D stream draws ``num_sprites`` images of half the frame's side once per clip, a
   temporal generator (TGAN's) draws one position per frame for each, and ``PlaceSprites``
-  moves them over a black canvas. The sprite cannot change between frames, so the digit keeps
+  moves them over a black canvas (at whole pixels, as the data's digits move, with
+  straight-through gradients to the positions). The sprite cannot change between frames, so the digit keeps
   its identity by construction; the networks must still learn what digits look like and how
   they move. Built for scenes of moving objects (Moving MNIST), not for general video.
 
@@ -164,7 +165,7 @@ def _sprite_generator(z, video_shape, widths, num_sprites, policy):
     """Appearance drawn once, motion drawn per frame: ``z`` -> ``num_sprites`` sprites of
     half the frame's side (a 2-D image stream) and a path of positions (a temporal
     generator, sigmoid-bounded so that each sprite stays inside the frame); ``PlaceSprites``
-    moves each sprite along its path."""
+    moves each sprite along its path, at whole pixels with straight-through gradients."""
     t, h, _, c = video_shape
     size = h // 2
     sprite = _image_stream(z, widths[:-1], num_sprites * c, policy, "sprite", "to_sprite")
@@ -173,7 +174,7 @@ def _sprite_generator(z, video_shape, widths, num_sprites, policy):
                         "to_path")
     positions = layers.Lambda(lambda v: v * float(h - size), dtype=policy, name="positions")(
         layers.Reshape((t, num_sprites, 2), dtype=policy)(path))
-    clip = PlaceSprites(h, dtype=policy, name="place")([sprite, positions])
+    clip = PlaceSprites(h, whole_pixels=True, dtype=policy, name="place")([sprite, positions])
     return keras.Model(z, clip, name="generator")
 
 
