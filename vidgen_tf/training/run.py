@@ -172,7 +172,9 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
 
 
 def load_run(out):
-    """The final model of a finished run folder (``model.keras``)."""
+    """The final model of a finished run folder (``model.keras``), for sampling and evaluation
+    (not compiled: the models' own ``compile`` takes optimizers that a run does not save in
+    the file)."""
     import vidgen_tf.models  # noqa: F401  registers the classes
 
     path = os.path.join(out, "model.keras")
@@ -181,4 +183,4 @@ def load_run(out):
             os.path.join(out, "checkpoints")) else "holds no trained model"
         raise RunFolderError(f"{out} {state}: {path} is missing. Finish it with "
                              f"`python -m vidgen_tf train ... --out {out} --resume`.")
-    return keras.models.load_model(path)
+    return keras.models.load_model(path, compile=False)
