@@ -68,7 +68,8 @@ class PlaceSprites(layers.Layer):
         clips ``(B, T, H, H, C)`` in ``[-1, 1]``.
 
     Example:
-        PlaceSprites(32)([sprites, positions])   # (8, 16, 16, 1, 1), (8, 16, 1, 2) -> (8, 16, 32, 32, 1)
+        # sprites (8, 16, 16, 1, 1) and positions (8, 16, 1, 2) -> clips (8, 16, 32, 32, 1)
+        PlaceSprites(32)([sprites, positions])
     """
 
     def __init__(self, canvas_size, whole_pixels=False, **kwargs):

@@ -17,9 +17,10 @@ Generators map a noise vector ``z`` (``latent_dim`` numbers) to a clip ``(T, H, 
   2015): a 2-D stream draws ``num_sprites`` images of half the frame's side once per clip, a
   temporal generator (TGAN's) draws one position per frame for each, and ``PlaceSprites``
   moves them over a black canvas (at whole pixels, as the data's digits move, with
-  straight-through gradients to the positions). The sprite cannot change between frames, so the digit keeps
-  its identity by construction; the networks must still learn what digits look like and how
-  they move. Built for scenes of moving objects (Moving MNIST), not for general video.
+  straight-through gradients to the positions). The sprite cannot change between frames, so
+  the digit keeps its identity by construction; the networks must still learn what digits
+  look like and how they move. Built for scenes of moving objects (Moving MNIST), not for
+  general video.
 
 The discriminator is a 3-D convolutional network on whole clips (it sees motion); with
 ``frame_discriminator=True`` a 2-D network also judges single frames (sharper pictures).

@@ -1,9 +1,9 @@
 """The ``gan`` recipe: a ``VideoGAN`` on moving digits (lesson 02).
 
 The cpu profile trains on the simpler slice the evaluation kit calls ``digits-1-32`` (one
-digit per clip, 32x32, 16 frames) so that ten minutes on two cores give readable digits; the
-gpu profile trains on two digits at 64x64 (``digits-2-64``). Samples are scored with the kit
-in the same setting.
+digit per clip, 32x32, 16 frames) so that a quarter of an hour on two cores gives readable
+digits; the gpu profile trains on two digits at 64x64 (``digits-2-64``). Samples are scored
+with the kit in the same setting.
 
 The generator is the sprite generator (one sprite per digit, moved along a generated path):
 in the same 14 minutes at the cpu profile, the temporal (TGAN) generator, which redraws every
