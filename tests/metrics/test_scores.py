@@ -7,7 +7,8 @@ from vidgen_tf.metrics import corruptions
 from vidgen_tf.metrics.baselines import (CASES, EvalSetting, baseline_table, evaluate,
                                          reference_case, table_markdown)
 from vidgen_tf.metrics.scores import (brightness_centres, consistent_share, digit_score,
-                                      frame_probabilities, identity_consistency, motion_stats,
+                                      frame_probabilities, identity_consistency, label_accuracy,
+                                      motion_stats,
                                       proxy_fvd, step_lengths)
 
 SMALL = EvalSetting("digits", 1, 32, num_generated=96, num_reference=256)
@@ -64,6 +65,22 @@ def test_identity_consistency_catches_a_digit_that_changes(real):
     changed = np.concatenate([real[a:a + 1, :8], real[b:b + 1, 8:]], axis=1)
     assert identity_consistency(changed) == 0.0
     assert identity_consistency(real[a:a + 1]) == 1.0
+
+
+def test_label_accuracy_checks_the_digit_asked_for(real):
+    """Real clips with their own labels score near 1; with every label moved on by one, near 0;
+    a "no digit" frame is never right."""
+    from vidgen_tf.data import to_float
+
+    clips = SMALL.source("val", seed=3).generate(32)
+    videos, digits = to_float(clips["video"]), clips["digits"]            # digits (32, 1)
+    p = frame_probabilities(videos)
+    assert label_accuracy(videos, digits, probabilities=p) > 0.9
+    assert label_accuracy(videos, (digits[:, 0] + 1) % 10, probabilities=p) < 0.1
+    blank = -np.ones((2, 4, 32, 32, 1), np.float32)
+    assert label_accuracy(blank, [0, 1]) == 0.0
+    with pytest.raises(ValueError, match=r"one digit per clip, shape \(32,\), got \(32, 2\)"):
+        label_accuracy(videos, np.zeros((32, 2)), probabilities=p)
 
 
 def test_proxy_fvd_is_zero_on_itself_and_checks_shapes(real):

@@ -144,3 +144,97 @@ def test_bad_arguments_are_named():
         VideoGAN((4, 24, 24, 1))
     with pytest.raises(ValueError, match="square"):
         VideoGAN((4, 16, 32, 1), generator="conv3d")
+
+
+def conditional_gan(**kwargs):
+    return small_gan(generator="sprite", num_classes=10, **kwargs)
+
+
+def test_conditional_gan_round_trips_and_reloads_in_a_fresh_process(tmp_path):
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    model = conditional_gan(num_sprites=2)
+    z = RNG.normal(size=(3, 8)).astype("float32")
+    labels = np.array([[3, -1], [7, 1], [0, 9]], dtype="int32")
+    clips = np.asarray(model([z, labels]))
+    assert clips.shape == (3,) + SHAPE
+    clone = VideoGAN.from_config(model.get_config())
+    assert clone.get_config() == model.get_config() and clone.num_classes == 10
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(np.asarray(clone([z, labels])), clips, atol=1e-6)
+    path = tmp_path / "gan.keras"
+    model.save(path)
+    np.savez(tmp_path / "inputs.npz", z=z, labels=labels)
+    script = textwrap.dedent(f"""
+        import json, numpy as np, keras
+        import vidgen_tf.models
+        model = keras.models.load_model({str(path)!r}, compile=False)
+        inputs = np.load({str(tmp_path / 'inputs.npz')!r})
+        print("RESULT " + json.dumps(np.asarray(model([inputs["z"], inputs["labels"]])).tolist()))
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    line = [ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")][-1]
+    np.testing.assert_allclose(np.asarray(json.loads(line[len("RESULT "):])), clips, atol=1e-5)
+
+
+def test_conditional_generator_draws_the_labels_it_is_given():
+    model = conditional_gan()
+    z = np.repeat(RNG.normal(size=(1, 8)).astype("float32"), 3, axis=0)
+    clips = np.asarray(model([z, np.array([[2], [2], [5]])]))
+    np.testing.assert_array_equal(clips[0], clips[1])            # same noise, same label
+    assert not np.allclose(clips[0], clips[2])                     # another label
+    # generate draws labels in [0, 10) when none are given, repeatably with a seed
+    np.testing.assert_array_equal(model.generate(4, seed=1), model.generate(4, seed=1))
+    one = np.asarray(model.generate(1, seed=1, labels=[[4]]))
+    assert one.shape == (1,) + SHAPE
+    with pytest.raises(ValueError, match=r"labels must have shape \(batch, num_sprites\) = "
+                                         r"\(2, 1\), got \(2, 3\)"):
+        model.generate(2, labels=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="unconditional"):
+        small_gan().generate(1, labels=[[1]])
+    with pytest.raises(ValueError, match="num_classes must be 0"):
+        small_gan(num_classes=-2)
+
+
+def test_projection_discriminator_adds_the_label_embedding_dot_the_features():
+    """logit(x, y) = w . h(x) + b + <E[y + 1], h(x)> (Miyato & Koyama), against NumPy."""
+    model = conditional_gan(num_sprites=2)
+    d = model.discriminator
+    videos = RNG.uniform(-1, 1, (3,) + SHAPE).astype("float32")
+    labels = np.array([[1, 4], [1, -1], [9, 9]], dtype="int32")
+    flat = [layer for layer in d.layers if isinstance(layer, keras.layers.Flatten)][-1]
+    h = np.asarray(keras.Model(d.inputs, flat.output)([videos, labels]))
+    w, b = (np.asarray(v) for v in d.get_layer("logit").weights)
+    table = np.asarray(d.get_layer("projection").embeddings)
+    # give the table values far from its initialisation, so that the term counts
+    table = RNG.normal(size=table.shape).astype("float32")
+    d.get_layer("projection").embeddings.assign(table)
+    expected = (h @ w)[:, 0] + b[0] + np.sum(table[labels + 1].sum(axis=1) * h, axis=1)
+    np.testing.assert_allclose(np.asarray(d([videos, labels])), expected, rtol=1e-4,
+                               atol=1e-4)
+
+
+def test_conditional_step_draws_the_fakes_with_the_real_labels():
+    """The discriminator's loss of a step equals hinge(D(x, y), D(G(z, y), y)) by hand."""
+    model = conditional_gan(frame_discriminator=False, r1_gamma=0.0)
+    model.compile(generator_optimizer=keras.optimizers.SGD(0.1),
+                  discriminator_optimizer=keras.optimizers.SGD(0.1))
+    videos = RNG.uniform(-1, 1, (4,) + SHAPE).astype("float32")
+    noise = RNG.normal(size=(4, 8)).astype("float32")
+    labels = np.array([[0], [3], [3], [8]], dtype="int32")
+    d = model.discriminator
+    fake = np.asarray(model.generator([noise, labels]))
+    expected = float(hinge_d_loss(d([videos, labels]), d([fake, labels])))
+    other = np.asarray(model.generator([noise, labels[::-1]]))
+    wrong = float(hinge_d_loss(d([videos, labels]), d([other, labels])))
+    assert abs(expected - wrong) > 1e-4                        # the labels make a difference
+    logs = model.train_on_batch({"video": videos, "noise": noise, "digits": labels},
+                                return_dict=True)
+    assert logs["d_loss"] == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match=r"labels under 'digits'.*got videos without labels"):
+        model.train_on_batch(videos)

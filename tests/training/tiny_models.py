@@ -25,8 +25,10 @@ def build(name):
                          generator_width=32, discriminator_width=8, frame_discriminator=False,
                          loss="wasserstein", r1_gamma=0.0, gp_weight=10.0)
     elif name == "sprite_gan":
+        # class-conditional, as the gan recipe: labels in, projection discriminators
         model = VideoGAN((4, 16, 16, 1), latent_dim=8, generator="sprite", num_sprites=2,
-                         generator_width=32, discriminator_width=8, r1_gamma=1.0, r1_every=2)
+                         num_classes=10, generator_width=32, discriminator_width=8,
+                         r1_gamma=1.0, r1_every=2)
     else:
         raise ValueError(name)
     model.build()
@@ -39,6 +41,8 @@ def batch(name, model, size=4, seed=0):
     video = rng.uniform(-1, 1, (size,) + tuple(model.data_shape)).astype("float32")
     noise = rng.normal(size=(size,) + tuple(model.latent_shape)).astype("float32")
     data = {"video": video, "noise": noise}
+    if getattr(model, "num_classes", 0):
+        data["digits"] = rng.integers(-1, model.num_classes, (size, model.num_sprites))
     if getattr(model, "gp_weight", 0):
         data["mix"] = rng.uniform(size=size).astype("float32")
     return data

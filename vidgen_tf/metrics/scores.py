@@ -9,6 +9,8 @@ Each score answers one question a person asks of a generated video:
   ``DigitClassifier`` confidence over frames, and class coverage over clips.
 - ``identity_consistency(videos)``: does a clip keep its digit from the first frame to the
   last?
+- ``label_accuracy(videos, labels)``: does a class-conditional model draw the digit it was
+  asked for? Share of frames classified as their clip's label.
 - ``motion_stats(videos)``: is there motion, is it smooth, and is it of the real size?
   Per-frame displacement of the centre of brightness.
 
@@ -123,6 +125,27 @@ def identity_consistency(videos, agreement=0.8, probabilities=None):
     """
     p = frame_probabilities(videos) if probabilities is None else probabilities
     return consistent_share(np.argmax(p, axis=-1), agreement)
+
+
+def label_accuracy(videos, labels, probabilities=None):
+    """Share of frames of one-digit clips classified as the digit their clip was drawn for.
+
+    Args:
+        videos: one-digit clips ``(batch, T, H, W, C)``.
+        labels: int ``(batch,)`` or ``(batch, 1)``: the digit asked of each clip.
+        probabilities: optional precomputed ``frame_probabilities(videos)``.
+
+    Returns:
+        float in ``[0, 1]`` (chance: 0.1; a "no digit" frame counts as wrong).
+    """
+    labels = np.asarray(labels)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1 or len(labels) != len(videos):
+        raise ValueError(f"label_accuracy: labels must be one digit per clip, shape "
+                         f"({len(videos)},), got {labels.shape}.")
+    p = frame_probabilities(videos) if probabilities is None else probabilities
+    return float(np.mean(np.argmax(p, axis=-1) == labels[:, None]))
 
 
 def consistent_share(labels, agreement=0.8):

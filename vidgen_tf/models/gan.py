@@ -32,6 +32,11 @@ rates); under mixed float16 each is loss-scaled. ``fit`` takes batches of videos
 ``{"video": ..., "noise": (B, latent_dim), "mix": (B,)}`` to supply the noise and the
 gradient penalty's mixing weights (which makes a step reproducible across device splits).
 
+With ``num_classes`` the GAN is class-conditional: the generator also takes the labels of the
+clip's objects (the digits), the discriminators are projection discriminators, and batches
+are dicts with the labels under ``"digits"``. Conditioning splits the task: the generator no
+longer has to choose a digit and keep drawing it, it is told which one to draw.
+
 Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
 
@@ -86,8 +91,10 @@ def _levels(size, name):
     return levels
 
 
-def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprites=1):
-    """The generator network ``z (B, latent_dim) -> clips (B, T, H, W, C)``.
+def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprites=1,
+                    num_classes=0):
+    """The generator network ``z (B, latent_dim) -> clips (B, T, H, W, C)``, or with
+    ``num_classes`` ``[z, labels (B, num_sprites)] -> clips``.
 
     Args:
         kind: one of ``GENERATORS``.
@@ -95,7 +102,9 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprit
             (``"conv3d"``, ``"two_stream"``) or any (``"temporal"``).
         latent_dim: int.
         width: int. Channels of the first (smallest) feature map; halved at each upsampling.
-        num_sprites: int. Sprites of the ``"sprite"`` generator.
+        num_sprites: int. Sprites of the ``"sprite"`` generator, and labels per clip.
+        num_classes: int. 0 for an unconditional generator; else the labels are integers in
+            ``[0, num_classes)`` (-1 for "no object"), embedded and joined to ``z``.
     """
     t, h, w, c = video_shape
     spatial = _levels(h, "frame size")
@@ -104,7 +113,14 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprit
     if kind == "sprite" and h < 8:
         raise ValueError(f"VideoGAN: the sprite generator needs frames of at least 8x8, "
                          f"got {h}x{w}.")
-    z = keras.Input((latent_dim,), name="z")
+    z = noise = keras.Input((latent_dim,), name="z")
+    inputs = z
+    if num_classes:
+        labels = keras.Input((num_sprites,), dtype="int32", name="labels")
+        inputs = [noise, labels]
+        z = layers.Concatenate(dtype=policy, name="z_and_labels")(
+            [noise, _label_embedding(labels, num_classes, latent_dim, policy, "label_embedding",
+                                     flatten=True)])
     widths = [max(width // 2**i, 16) for i in range(spatial + 1)]
     if kind in ("conv3d", "two_stream"):
         temporal = _levels(t, "number of frames")
@@ -119,30 +135,32 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprit
         video = layers.Conv3D(c, 3, padding="same", activation="tanh", dtype=policy,
                               name="to_video")(x)
         if kind == "conv3d":
-            return keras.Model(z, video, name="generator")
+            return keras.Model(inputs, video, name="generator")
         mask = layers.Conv3D(1, 3, padding="same", activation="sigmoid", dtype=policy,
                              name="to_mask")(x)
         background = _image_stream(z, widths, c, policy, "background", "to_background")
         clip = layers.Lambda(
             lambda args: args[1] * args[0] + (1.0 - args[1]) * ops.expand_dims(args[2], 1),
             dtype=policy, name="composite")([video, mask, background])
-        return keras.Model(z, clip, name="generator")
+        return keras.Model(inputs, clip, name="generator")
     if kind == "sprite":
-        return _sprite_generator(z, video_shape, widths, num_sprites, policy)
+        return keras.Model(inputs, _sprite_generator(z, video_shape, widths, num_sprites, policy),
+                           name="generator")
     if kind != "temporal":
         raise ValueError(f"Unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}.")
     # TGAN: z -> (T, latent) frame codes with 1-D transposed convolutions
     codes = _frame_codes(z, t, widths[0], latent_dim, "tanh", policy, "temporal", "frame_codes")
     content = layers.Lambda(lambda v: ops.repeat(ops.expand_dims(v, 1), t, axis=1),
                             dtype=policy, name="content")(z)
-    per_frame = layers.Concatenate(dtype=policy)([content, codes])        # (B, T, 2 latent)
-    f = layers.Reshape((2 * latent_dim,), dtype=policy)(
-        layers.Lambda(lambda v: ops.reshape(v, (-1, 2 * latent_dim)), dtype=policy,
+    per_frame = layers.Concatenate(dtype=policy)([content, codes])   # (B, T, code + latent)
+    size = per_frame.shape[-1]
+    f = layers.Reshape((size,), dtype=policy)(
+        layers.Lambda(lambda v: ops.reshape(v, (-1, size)), dtype=policy,
                       name="frames_as_batch")(per_frame))
     frames = _image_stream(f, widths, c, policy, "frame", "to_frame")
     clip = layers.Lambda(lambda v: ops.reshape(v, (-1, t, h, w, c)), dtype=policy,
                          name="frames_as_clips")(frames)
-    return keras.Model(z, clip, name="generator")
+    return keras.Model(inputs, clip, name="generator")
 
 
 def _frame_codes(z, t, width, channels, activation, policy, name, out_name):
@@ -175,14 +193,40 @@ def _sprite_generator(z, video_shape, widths, num_sprites, policy):
                         "to_path")
     positions = layers.Lambda(lambda v: v * float(h - size), dtype=policy, name="positions")(
         layers.Reshape((t, num_sprites, 2), dtype=policy)(path))
-    clip = PlaceSprites(h, whole_pixels=True, dtype=policy, name="place")([sprite, positions])
-    return keras.Model(z, clip, name="generator")
+    return PlaceSprites(h, whole_pixels=True, dtype=policy, name="place")([sprite, positions])
 
 
-def build_video_discriminator(video_shape, width, policy=None):
-    """3-D convolutional critic: clips ``(B, T, H, W, C)`` -> logits ``(B,)``."""
+def _label_embedding(labels, num_classes, dim, policy, name, flatten=False):
+    """Labels ``(B, k)`` in ``[-1, num_classes)`` -> embeddings ``(B, k * dim)`` (``flatten``:
+    one slot per object) or ``(B, dim)`` (summed: the bag of objects). Index 0 of the table
+    is "no object" (-1)."""
+    shifted = layers.Lambda(lambda v: ops.cast(v, "int32") + 1, name=f"{name}_index")(labels)
+    vectors = layers.Embedding(num_classes + 1, dim, dtype=policy, name=name)(shifted)
+    if flatten:
+        return layers.Flatten(dtype=policy, name=f"{name}_flat")(vectors)
+    return layers.Lambda(lambda v: ops.sum(v, axis=1), dtype=policy, name=f"{name}_sum")(vectors)
+
+
+def _logit(features, labels, num_classes, policy):
+    """``features (B, F)`` -> logits ``(B,)``: a linear layer, plus with labels the projection
+    discriminator's term ``<embed(labels), features>`` (Miyato & Koyama 2018): how well the
+    clip's features match the features of its labels' classes."""
+    logit = layers.Reshape((), dtype=policy)(
+        layers.Dense(1, dtype=policy, name="logit")(features))
+    if labels is None:
+        return logit
+    embedded = _label_embedding(labels, num_classes, features.shape[-1], policy, "projection")
+    return layers.Lambda(lambda v: v[0] + ops.sum(v[1] * v[2], axis=-1), dtype=policy,
+                         name="projected_logit")([logit, embedded, features])
+
+
+def build_video_discriminator(video_shape, width, policy=None, num_classes=0, num_labels=1):
+    """3-D convolutional critic: clips ``(B, T, H, W, C)`` -> logits ``(B,)``; with
+    ``num_classes``, ``[clips, labels (B, num_labels)] -> logits`` (a projection
+    discriminator)."""
     t, h, w, c = video_shape
-    x = inputs = keras.Input(video_shape, name="video")
+    x = video = keras.Input(video_shape, name="video")
+    labels = keras.Input((num_labels,), dtype="int32", name="labels") if num_classes else None
     filters, size, length, i = width, h, t, 0
     while size > 4:
         # fold 2x2(x2) blocks into channels, then a stride-1 2x2x2 convolution: the same
@@ -193,25 +237,25 @@ def build_video_discriminator(video_shape, width, policy=None):
         x = layers.Conv3D(filters, 2, padding="same", dtype=policy, name=f"down{i}")(x)
         x = layers.LeakyReLU(0.2, dtype=policy)(x)
         filters, size, length, i = min(filters * 2, 8 * width), size // 2, length // stride_t, i + 1
-    x = layers.Flatten(dtype=policy)(x)
-    logits = layers.Dense(1, dtype=policy, name="logit")(x)
-    return keras.Model(inputs, layers.Reshape((), dtype=policy)(logits),
+    logits = _logit(layers.Flatten(dtype=policy)(x), labels, num_classes, policy)
+    return keras.Model(video if labels is None else [video, labels], logits,
                        name="video_discriminator")
 
 
-def build_frame_discriminator(frame_shape, width, policy=None):
-    """2-D convolutional critic on single frames ``(B, H, W, C)`` -> logits ``(B,)``."""
+def build_frame_discriminator(frame_shape, width, policy=None, num_classes=0, num_labels=1):
+    """2-D convolutional critic on single frames ``(B, H, W, C)`` -> logits ``(B,)``; with
+    ``num_classes``, ``[frames, labels (B, num_labels)] -> logits``."""
     h = frame_shape[0]
-    x = inputs = keras.Input(frame_shape, name="frame")
+    x = frame = keras.Input(frame_shape, name="frame")
+    labels = keras.Input((num_labels,), dtype="int32", name="labels") if num_classes else None
     filters, size, i = width, h, 0
     while size > 4:
         x = layers.Conv2D(filters, 4, strides=2, padding="same", dtype=policy,
                           name=f"down{i}")(x)
         x = layers.LeakyReLU(0.2, dtype=policy)(x)
         filters, size, i = min(filters * 2, 8 * width), size // 2, i + 1
-    x = layers.Flatten(dtype=policy)(x)
-    logits = layers.Dense(1, dtype=policy, name="logit")(x)
-    return keras.Model(inputs, layers.Reshape((), dtype=policy)(logits),
+    logits = _logit(layers.Flatten(dtype=policy)(x), labels, num_classes, policy)
+    return keras.Model(frame if labels is None else [frame, labels], logits,
                        name="frame_discriminator")
 
 
@@ -235,11 +279,19 @@ class VideoGAN(keras.Model):
             ``r1_every``-th discriminator step, weighted ``r1_every`` times as much. The
             penalty's double back-propagation is the most expensive part of a step.
         gp_weight: float. Weight of the WGAN-GP penalty (0 to turn it off).
-        num_sprites: int. Objects the ``"sprite"`` generator moves (ignored by the others).
+        num_sprites: int. Objects the ``"sprite"`` generator moves; with ``num_classes``, also
+            the number of labels per clip.
+        num_classes: int. 0: unconditional. Else a class-conditional GAN (Mirza & Osindero
+            2014): the generator draws a clip of given labels ``(B, num_sprites)`` (integers
+            in ``[0, num_classes)``, -1 for an absent object) and both discriminators are
+            projection discriminators (Miyato & Koyama 2018). It trains on dicts with the
+            labels under ``"digits"`` (``make_dataset(..., keys=("digits",))``); its fake
+            clips get the labels of the real batch.
         seed: int. Seed of the noise.
 
     Call arguments:
-        inputs: noise ``(B, latent_dim)``.
+        inputs: noise ``(B, latent_dim)``, or ``[noise, labels (B, num_sprites)]`` with
+            ``num_classes``.
 
     Returns:
         clips ``(B, T, H, W, C)``.
@@ -254,7 +306,7 @@ class VideoGAN(keras.Model):
     def __init__(self, video_shape=(16, 32, 32, 1), latent_dim=64, generator="temporal",
                  generator_width=256, discriminator_width=32, frame_discriminator=True,
                  frames_per_clip=2, loss="hinge", r1_gamma=1.0, r1_every=1, gp_weight=0.0,
-                 num_sprites=1, seed=0, **kwargs):
+                 num_sprites=1, num_classes=0, seed=0, **kwargs):
         super().__init__(**kwargs)
         if loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"VideoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
@@ -279,16 +331,23 @@ class VideoGAN(keras.Model):
             raise ValueError(f"VideoGAN: num_sprites must be a positive integer, got "
                              f"{num_sprites!r}.")
         self.num_sprites = int(num_sprites)
+        if int(num_classes) != num_classes or num_classes < 0:
+            raise ValueError(f"VideoGAN: num_classes must be 0 (unconditional) or a positive "
+                             f"integer, got {num_classes!r}.")
+        self.num_classes = int(num_classes)
         self.seed = int(seed)
         self.latent_shape = (self.latent_dim,)
         self.data_shape = self.video_shape
         policy = self.dtype_policy
         self.generator = build_generator(generator, self.video_shape, self.latent_dim,
-                                         self.generator_width, policy, self.num_sprites)
+                                         self.generator_width, policy, self.num_sprites,
+                                         self.num_classes)
+        conditioning = dict(num_classes=self.num_classes, num_labels=self.num_sprites)
         self.discriminator = build_video_discriminator(self.video_shape,
-                                                       self.discriminator_width, policy)
+                                                       self.discriminator_width, policy,
+                                                       **conditioning)
         self.frame_discriminator = (build_frame_discriminator(
-            self.video_shape[1:], self.discriminator_width, policy)
+            self.video_shape[1:], self.discriminator_width, policy, **conditioning)
             if self.use_frame_discriminator else None)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="noise")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in
@@ -305,11 +364,35 @@ class VideoGAN(keras.Model):
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 
-    def generate(self, num, seed=None):
-        """``num`` clips from ``z ~ N(0, I)`` (repeatable with ``seed``)."""
-        z = keras.random.normal((int(num), self.latent_dim),
-                                seed=self.seed_generator if seed is None else seed)
-        return self.generator(z, training=False)
+    def generate(self, num, seed=None, labels=None):
+        """``num`` clips from ``z ~ N(0, I)`` (repeatable with ``seed``). A conditional GAN
+        draws the given ``labels (num, num_sprites)``, or labels drawn uniformly."""
+        seed = self.seed_generator if seed is None else seed
+        z = keras.random.normal((int(num), self.latent_dim), seed=seed)
+        if not self.num_classes:
+            if labels is not None:
+                raise ValueError("VideoGAN.generate: labels given to an unconditional GAN "
+                                 "(num_classes=0).")
+            return self.generator(z, training=False)
+        if labels is None:
+            labels = keras.random.randint((int(num), self.num_sprites), 0, self.num_classes,
+                                          seed=seed + 1 if isinstance(seed, int) else seed)
+        return self.generator([z, self._labels(labels, int(num))], training=False)
+
+    def _labels(self, labels, batch=None):
+        """Labels as int32 ``(B, num_sprites)``, checked where the shape is known."""
+        labels = ops.cast(labels, "int32")
+        if len(labels.shape) == 1 and self.num_sprites == 1:
+            labels = ops.expand_dims(labels, 1)
+        if len(labels.shape) != 2 or labels.shape[1] != self.num_sprites or (
+                batch is not None and labels.shape[0] not in (None, batch)):
+            raise ValueError(f"VideoGAN: labels must have shape (batch, num_sprites) = "
+                             f"({batch if batch is not None else 'B'}, {self.num_sprites}), "
+                             f"got {tuple(labels.shape)}.")
+        return labels
+
+    def _conditioned(self, network, inputs, labels):
+        return network(inputs if labels is None else [inputs, labels], training=True)
 
     def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
         """Set the two optimizers (built at once, inside the current strategy scope: see
@@ -339,13 +422,17 @@ class VideoGAN(keras.Model):
         frames = ops.take(videos, index, axis=1)
         return ops.reshape(frames, (-1, h, w, c))
 
-    def _critic(self, videos, index):
+    def _critic(self, videos, index, labels=None):
         """Video logits, and frame logits averaged per clip (or None)."""
-        video_logits = ops.cast(self.discriminator(videos, training=True), "float32")
+        video_logits = ops.cast(self._conditioned(self.discriminator, videos, labels),
+                                "float32")
         if self.frame_discriminator is None:
             return video_logits, None
-        frame_logits = ops.cast(self.frame_discriminator(self._frames(videos, index),
-                                                         training=True), "float32")
+        frame_labels = None if labels is None else ops.repeat(labels, self.frames_per_clip,
+                                                               axis=0)
+        frame_logits = ops.cast(self._conditioned(self.frame_discriminator,
+                                                  self._frames(videos, index), frame_labels),
+                                "float32")
         return video_logits, ops.mean(ops.reshape(frame_logits, (-1, self.frames_per_clip)),
                                       axis=1)
 
@@ -354,6 +441,21 @@ class VideoGAN(keras.Model):
             return ops.cast(data["noise"], "float32")
         return keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
 
+    def _data_labels(self, data):
+        """The batch's labels ``(B, num_sprites)`` of a conditional GAN (None otherwise)."""
+        if not self.num_classes:
+            return None
+        if not isinstance(data, dict) or data.get("digits") is None:
+            given = (f"a dict with keys {sorted(data)}" if isinstance(data, dict)
+                     else "videos without labels")
+            raise ValueError(f"VideoGAN(num_classes={self.num_classes}) trains on dicts with "
+                             f"the labels under 'digits' (make_dataset(..., keys=('digits',))); "
+                             f"got {given}.")
+        return self._labels(data["digits"])
+
+    def _generate_for(self, z, labels, training):
+        return self.generator(z if labels is None else [z, labels], training=training)
+
     def train_step(self, data):
         import tensorflow as tf
 
@@ -361,6 +463,7 @@ class VideoGAN(keras.Model):
         videos = ops.cast(data["video"] if isinstance(data, dict) else data, self.compute_dtype)
         batch = ops.shape(videos)[0]
         z = self._noise(data, batch)
+        labels = self._data_labels(data)       # the fakes are drawn with the real labels
         index = keras.random.randint((self.frames_per_clip,), 0, self.video_shape[0],
                                      seed=self.seed_generator)
         critic_vars = self._critic_variables()
@@ -370,19 +473,19 @@ class VideoGAN(keras.Model):
         # generator's step differentiates the same clips through the updated discriminator.
         g_vars = self.generator.trainable_variables
         with tf.GradientTape() as g_tape:
-            fake = self.generator(z, training=True)
+            fake = self._generate_for(z, labels, training=True)
 
             # --- discriminator step -----------------------------------------------------
             with g_tape.stop_recording():
                 with tf.GradientTape() as tape:
                     d_loss, logits, r1, gp = self._discriminator_loss(
-                        videos, ops.stop_gradient(fake), index, data)
+                        videos, ops.stop_gradient(fake), index, data, labels)
                     scaled = self.discriminator_optimizer.scale_loss(replica_share(d_loss))
                 grads = tape.gradient(scaled, critic_vars)
                 self.discriminator_optimizer.apply_gradients(zip(grads, critic_vars))
 
             # --- generator step (the same clips, the updated critic) --------------------
-            fake_v, fake_f = self._critic(fake, index)
+            fake_v, fake_f = self._critic(fake, index, labels)
             g_loss = generator_loss(self.loss_name, fake_v)
             if fake_f is not None:
                 g_loss = g_loss + generator_loss(self.loss_name, fake_f)
@@ -395,17 +498,17 @@ class VideoGAN(keras.Model):
             self.trackers[name].update_state(value, sample_weight=batch)
         return multiworker_safe_logs({name: t.result() for name, t in self.trackers.items()})
 
-    def _discriminator_loss(self, videos, fake, index, data):
+    def _discriminator_loss(self, videos, fake, index, data, labels=None):
         """The discriminator's loss with its penalties, and what is logged of it."""
-        real_v, real_f = self._critic(videos, index)
-        fake_v, fake_f = self._critic(fake, index)
+        real_v, real_f = self._critic(videos, index, labels)
+        fake_v, fake_f = self._critic(fake, index, labels)
         d_loss = discriminator_loss(self.loss_name, real_v, fake_v)
         logits = {"real_logit": ops.mean(real_v), "fake_logit": ops.mean(fake_v)}
         if real_f is not None:
             d_loss = d_loss + discriminator_loss(self.loss_name, real_f, fake_f)
         r1 = gp = ops.zeros(())
         if self.r1_gamma:
-            critic = lambda x: self._critic_sum(x, index)               # noqa: E731
+            critic = lambda x: self._critic_sum(x, index, labels)       # noqa: E731
             if self.r1_every == 1:
                 r1 = r1_penalty(critic, videos)
             else:
@@ -415,22 +518,24 @@ class VideoGAN(keras.Model):
             d_loss = d_loss + 0.5 * self.r1_gamma * r1
         if self.gp_weight:
             mix = data.get("mix") if isinstance(data, dict) else None
-            gp = gradient_penalty(lambda x: self._critic_sum(x, index), videos, fake,
+            gp = gradient_penalty(lambda x: self._critic_sum(x, index, labels), videos, fake,
                                   mix=mix, seed=self.seed_generator)
             d_loss = d_loss + self.gp_weight * gp
         return d_loss, logits, r1, gp
 
-    def _critic_sum(self, videos, index):
-        video_logits, frame_logits = self._critic(videos, index)
+    def _critic_sum(self, videos, index, labels=None):
+        video_logits, frame_logits = self._critic(videos, index, labels)
         return video_logits if frame_logits is None else video_logits + frame_logits
 
     def test_step(self, data):
         data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         videos = data["video"] if isinstance(data, dict) else data
         batch = ops.shape(videos)[0]
-        fake = self.generator(self._noise(data, batch), training=False)
-        real_logits = ops.cast(self.discriminator(videos, training=False), "float32")
-        fake_logits = ops.cast(self.discriminator(fake, training=False), "float32")
+        labels = self._data_labels(data)
+        fake = self._generate_for(self._noise(data, batch), labels, training=False)
+        critic = lambda x: ops.cast(self.discriminator(                  # noqa: E731
+            x if labels is None else [x, labels], training=False), "float32")
+        real_logits, fake_logits = critic(videos), critic(fake)
         self.trackers["d_loss"].update_state(
             discriminator_loss(self.loss_name, real_logits, fake_logits), sample_weight=batch)
         self.trackers["g_loss"].update_state(generator_loss(self.loss_name, fake_logits),
@@ -446,4 +551,5 @@ class VideoGAN(keras.Model):
                 "frame_discriminator": self.use_frame_discriminator,
                 "frames_per_clip": self.frames_per_clip, "loss": self.loss_name,
                 "r1_gamma": self.r1_gamma, "r1_every": self.r1_every,
-                "gp_weight": self.gp_weight, "num_sprites": self.num_sprites, "seed": self.seed}
+                "gp_weight": self.gp_weight, "num_sprites": self.num_sprites,
+                "num_classes": self.num_classes, "seed": self.seed}
