@@ -238,3 +238,44 @@ def test_conditional_step_draws_the_fakes_with_the_real_labels():
     assert logs["d_loss"] == pytest.approx(expected, rel=1e-5)
     with pytest.raises(ValueError, match=r"labels under 'digits'.*got videos without labels"):
         model.train_on_batch(videos)
+
+
+def test_auxiliary_classifier_loss_against_numpy():
+    """Sigmoid cross-entropy summed over classes against multi-hot targets: -1 is no object,
+    a digit shown twice is still one target."""
+    from vidgen_tf.models.gan import _multilabel_loss
+
+    logits = RNG.normal(size=(3, 10)).astype("float32") * 3
+    labels = np.array([[2, -1], [5, 5], [0, 9]])
+    targets = np.zeros((3, 10))
+    targets[0, 2] = targets[1, 5] = targets[2, 0] = targets[2, 9] = 1
+    p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+    expected = -(targets * np.log(p) + (1 - targets) * np.log(1 - p)).sum(axis=1).mean()
+    assert float(_multilabel_loss(logits, labels, 10)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_auxiliary_classifier_trains_on_real_frames_and_steers_the_generator():
+    model = conditional_gan(class_weight=1.0)
+    head = model.frame_discriminator.get_layer("classes")
+    assert head.units == 10 and len(model.frame_discriminator.outputs) == 2
+    model.compile(generator_optimizer=keras.optimizers.SGD(0.05),
+                  discriminator_optimizer=keras.optimizers.SGD(0.05))
+    batch = {"video": RNG.uniform(-1, 1, (4,) + SHAPE).astype("float32"),
+             "noise": RNG.normal(size=(4, 8)).astype("float32"),
+             "digits": np.array([[1], [2], [3], [4]])}
+    first = model.train_on_batch(batch, return_dict=True)
+    # untrained: the head's logits are near 0, 10 classes x log 2 each
+    assert first["class_loss"] == pytest.approx(10 * np.log(2), rel=0.2)
+    assert np.isfinite(first["fake_class_loss"])
+    for _ in range(10):
+        model.reset_metrics()
+        logs = model.train_on_batch(batch, return_dict=True)
+    assert logs["class_loss"] < first["class_loss"]            # it learns the real labels
+    plain = small_gan()
+    plain.compile()
+    assert "class_loss" not in plain.train_on_batch(batch["video"], return_dict=True)
+    with pytest.raises(ValueError, match="class_weight=1.0 needs labels"):
+        small_gan(class_weight=1.0)
+    with pytest.raises(ValueError, match="frame_discriminator=False"):
+        conditional_gan(class_weight=1.0, frame_discriminator=False)
+

@@ -207,6 +207,17 @@ def _label_embedding(labels, num_classes, dim, policy, name, flatten=False):
     return layers.Lambda(lambda v: ops.sum(v, axis=1), dtype=policy, name=f"{name}_sum")(vectors)
 
 
+def _multilabel_loss(class_logits, labels, num_classes):
+    """Sigmoid cross-entropy of class logits ``(B, num_classes)`` against the multi-hot
+    targets of labels ``(B, k)`` (-1: no object), summed over classes, averaged over ``B``."""
+    present = ops.cast(ops.greater_equal(labels, 0), "float32")
+    targets = ops.minimum(ops.sum(ops.one_hot(ops.maximum(labels, 0), num_classes)
+                                  * present[..., None], axis=1), 1.0)
+    per_class = ops.maximum(class_logits, 0) - class_logits * targets + ops.log1p(
+        ops.exp(-ops.abs(class_logits)))
+    return ops.mean(ops.sum(per_class, axis=-1))
+
+
 def _logit(features, labels, num_classes, policy):
     """``features (B, F)`` -> logits ``(B,)``: a linear layer, plus with labels the projection
     discriminator's term ``<embed(labels), features>`` (Miyato & Koyama 2018): how well the
@@ -242,9 +253,12 @@ def build_video_discriminator(video_shape, width, policy=None, num_classes=0, nu
                        name="video_discriminator")
 
 
-def build_frame_discriminator(frame_shape, width, policy=None, num_classes=0, num_labels=1):
+def build_frame_discriminator(frame_shape, width, policy=None, num_classes=0, num_labels=1,
+                              classify=False):
     """2-D convolutional critic on single frames ``(B, H, W, C)`` -> logits ``(B,)``; with
-    ``num_classes``, ``[frames, labels (B, num_labels)] -> logits``."""
+    ``num_classes``, ``[frames, labels (B, num_labels)] -> logits``; with ``classify`` also
+    class logits ``(B, num_classes)`` from the same features (AC-GAN's auxiliary
+    classifier), as a second output."""
     h = frame_shape[0]
     x = frame = keras.Input(frame_shape, name="frame")
     labels = keras.Input((num_labels,), dtype="int32", name="labels") if num_classes else None
@@ -254,7 +268,10 @@ def build_frame_discriminator(frame_shape, width, policy=None, num_classes=0, nu
                           name=f"down{i}")(x)
         x = layers.LeakyReLU(0.2, dtype=policy)(x)
         filters, size, i = min(filters * 2, 8 * width), size // 2, i + 1
-    logits = _logit(layers.Flatten(dtype=policy)(x), labels, num_classes, policy)
+    features = layers.Flatten(dtype=policy)(x)
+    logits = _logit(features, labels, num_classes, policy)
+    if classify:
+        logits = [logits, layers.Dense(num_classes, dtype=policy, name="classes")(features)]
     return keras.Model(frame if labels is None else [frame, labels], logits,
                        name="frame_discriminator")
 
@@ -287,6 +304,11 @@ class VideoGAN(keras.Model):
             projection discriminators (Miyato & Koyama 2018). It trains on dicts with the
             labels under ``"digits"`` (``make_dataset(..., keys=("digits",))``); its fake
             clips get the labels of the real batch.
+        class_weight: float. 0, or with ``num_classes`` the weight of an auxiliary
+            classifier (AC-GAN, Odena et al. 2017): the frame discriminator also predicts
+            which digits a frame shows; it learns that on real frames, and the generator is
+            trained to make its frames classified as their labels. (Sigmoid cross-entropy
+            over the classes, so that a frame may show several digits.)
         seed: int. Seed of the noise.
 
     Call arguments:
@@ -306,7 +328,7 @@ class VideoGAN(keras.Model):
     def __init__(self, video_shape=(16, 32, 32, 1), latent_dim=64, generator="temporal",
                  generator_width=256, discriminator_width=32, frame_discriminator=True,
                  frames_per_clip=2, loss="hinge", r1_gamma=1.0, r1_every=1, gp_weight=0.0,
-                 num_sprites=1, num_classes=0, seed=0, **kwargs):
+                 num_sprites=1, num_classes=0, class_weight=0.0, seed=0, **kwargs):
         super().__init__(**kwargs)
         if loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"VideoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
@@ -335,6 +357,12 @@ class VideoGAN(keras.Model):
             raise ValueError(f"VideoGAN: num_classes must be 0 (unconditional) or a positive "
                              f"integer, got {num_classes!r}.")
         self.num_classes = int(num_classes)
+        self.class_weight = float(class_weight)
+        if self.class_weight and not (self.num_classes and frame_discriminator):
+            raise ValueError(f"VideoGAN: class_weight={class_weight} needs labels and the "
+                             f"frame discriminator that classifies them (num_classes > 0 and "
+                             f"frame_discriminator=True), got num_classes={num_classes}, "
+                             f"frame_discriminator={frame_discriminator}.")
         self.seed = int(seed)
         self.latent_shape = (self.latent_dim,)
         self.data_shape = self.video_shape
@@ -347,11 +375,13 @@ class VideoGAN(keras.Model):
                                                        self.discriminator_width, policy,
                                                        **conditioning)
         self.frame_discriminator = (build_frame_discriminator(
-            self.video_shape[1:], self.discriminator_width, policy, **conditioning)
+            self.video_shape[1:], self.discriminator_width, policy, **conditioning,
+            classify=bool(self.class_weight))
             if self.use_frame_discriminator else None)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="noise")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in
-                         ("d_loss", "g_loss", "r1", "gp", "real_logit", "fake_logit")}
+                         ("d_loss", "g_loss", "r1", "gp", "real_logit", "fake_logit")
+                         + (("class_loss", "fake_class_loss") if self.class_weight else ())}
         self.build()                 # the networks are built functional models
 
     def build(self, input_shape=None):
@@ -423,18 +453,24 @@ class VideoGAN(keras.Model):
         return ops.reshape(frames, (-1, h, w, c))
 
     def _critic(self, videos, index, labels=None):
-        """Video logits, and frame logits averaged per clip (or None)."""
+        """Video logits ``(B,)``, frame logits averaged per clip ``(B,)`` (or None), and the
+        auxiliary classifier's loss on the frames given their clips' labels (or None)."""
         video_logits = ops.cast(self._conditioned(self.discriminator, videos, labels),
                                 "float32")
         if self.frame_discriminator is None:
-            return video_logits, None
+            return video_logits, None, None
         frame_labels = None if labels is None else ops.repeat(labels, self.frames_per_clip,
                                                                axis=0)
-        frame_logits = ops.cast(self._conditioned(self.frame_discriminator,
-                                                  self._frames(videos, index), frame_labels),
-                                "float32")
-        return video_logits, ops.mean(ops.reshape(frame_logits, (-1, self.frames_per_clip)),
-                                      axis=1)
+        out = self._conditioned(self.frame_discriminator, self._frames(videos, index),
+                                frame_labels)
+        class_loss = None
+        if self.class_weight:
+            out, class_logits = out
+            class_loss = _multilabel_loss(ops.cast(class_logits, "float32"), frame_labels,
+                                          self.num_classes)
+        frame_logits = ops.mean(ops.reshape(ops.cast(out, "float32"),
+                                            (-1, self.frames_per_clip)), axis=1)
+        return video_logits, frame_logits, class_loss
 
     def _noise(self, data, batch):
         if isinstance(data, dict) and data.get("noise") is not None:
@@ -485,10 +521,13 @@ class VideoGAN(keras.Model):
                 self.discriminator_optimizer.apply_gradients(zip(grads, critic_vars))
 
             # --- generator step (the same clips, the updated critic) --------------------
-            fake_v, fake_f = self._critic(fake, index, labels)
+            fake_v, fake_f, fake_class = self._critic(fake, index, labels)
             g_loss = generator_loss(self.loss_name, fake_v)
             if fake_f is not None:
                 g_loss = g_loss + generator_loss(self.loss_name, fake_f)
+            if fake_class is not None:           # draw frames classified as their labels
+                logits["fake_class_loss"] = fake_class
+                g_loss = g_loss + self.class_weight * fake_class
             scaled = self.generator_optimizer.scale_loss(replica_share(g_loss))
         grads = g_tape.gradient(scaled, g_vars)
         self.generator_optimizer.apply_gradients(zip(grads, g_vars))
@@ -500,12 +539,15 @@ class VideoGAN(keras.Model):
 
     def _discriminator_loss(self, videos, fake, index, data, labels=None):
         """The discriminator's loss with its penalties, and what is logged of it."""
-        real_v, real_f = self._critic(videos, index, labels)
-        fake_v, fake_f = self._critic(fake, index, labels)
+        real_v, real_f, real_class = self._critic(videos, index, labels)
+        fake_v, fake_f, _ = self._critic(fake, index, labels)
         d_loss = discriminator_loss(self.loss_name, real_v, fake_v)
         logits = {"real_logit": ops.mean(real_v), "fake_logit": ops.mean(fake_v)}
         if real_f is not None:
             d_loss = d_loss + discriminator_loss(self.loss_name, real_f, fake_f)
+        if real_class is not None:               # the classifier learns on real frames only
+            logits["class_loss"] = real_class
+            d_loss = d_loss + self.class_weight * real_class
         r1 = gp = ops.zeros(())
         if self.r1_gamma:
             critic = lambda x: self._critic_sum(x, index, labels)       # noqa: E731
@@ -524,7 +566,7 @@ class VideoGAN(keras.Model):
         return d_loss, logits, r1, gp
 
     def _critic_sum(self, videos, index, labels=None):
-        video_logits, frame_logits = self._critic(videos, index, labels)
+        video_logits, frame_logits, _ = self._critic(videos, index, labels)
         return video_logits if frame_logits is None else video_logits + frame_logits
 
     def test_step(self, data):
@@ -552,4 +594,5 @@ class VideoGAN(keras.Model):
                 "frames_per_clip": self.frames_per_clip, "loss": self.loss_name,
                 "r1_gamma": self.r1_gamma, "r1_every": self.r1_every,
                 "gp_weight": self.gp_weight, "num_sprites": self.num_sprites,
-                "num_classes": self.num_classes, "seed": self.seed}
+                "num_classes": self.num_classes, "class_weight": self.class_weight,
+                "seed": self.seed}
