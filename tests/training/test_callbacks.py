@@ -141,3 +141,24 @@ def test_sample_monitor_writes_one_gif_per_epoch_and_time_budget_stops(tmp_path)
         assert gif.n_frames == 4 and gif.size == (2 * 16 + 1, 2 * 16 + 1)
     history = model.fit(_videos(8), epochs=5, batch_size=2, verbose=0, callbacks=[budget])
     assert budget.stopped_at == 1 and len(history.history["loss"]) == 1
+
+
+def test_time_budget_stops_before_an_epoch_that_would_not_fit(monkeypatch):
+    """Epochs of 10 s (a fake clock): a 35 s budget runs 3 (30 s; a 4th would end at 40 s);
+    a 40 s budget runs 4; a budget shorter than one epoch still runs one."""
+    import vidgen_tf.training.callbacks as callbacks
+
+    for seconds, epochs in ((35.0, 3), (40.0, 4), (5.0, 1)):
+        clock = [0.0]
+        monkeypatch.setattr(callbacks.time, "perf_counter", lambda: clock[0])
+        budget = TimeBudget(seconds)
+        budget.set_model(keras.Sequential())
+        budget.model.stop_training = False
+        budget.on_train_begin()
+        ran = 0
+        while not budget.model.stop_training and ran < 20:
+            budget.on_epoch_begin(ran)
+            clock[0] += 10.0
+            budget.on_epoch_end(ran)
+            ran += 1
+        assert ran == epochs and budget.stopped_at == epochs, (seconds, ran)

@@ -8,7 +8,7 @@
   generator, typically), swapped in for sampling and saved with the checkpoints.
 - ``SampleMonitor``: every ``every`` epochs, draws samples (or reconstructions), writes them
   as a GIF grid and shows the newest grid inline in a notebook.
-- ``TimeBudget``: ends training at the end of the first epoch past a wall-clock budget.
+- ``TimeBudget``: ends training at the last epoch that fits in a wall-clock budget.
 """
 
 from __future__ import annotations
@@ -240,7 +240,13 @@ class SampleMonitor(keras.callbacks.Callback):
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stop at the end of the first epoch that ends after ``seconds`` of training."""
+    """Keep training within ``seconds`` of wall-clock time, at whole epochs.
+
+    After each epoch, training stops if one more epoch, as long as the longest so far, would
+    end past the budget; an epoch that ends past the budget stops it in any case (the first
+    epoch always runs). A budget is a promise of the run's length, so it looks one epoch
+    ahead rather than overrunning by one.
+    """
 
     def __init__(self, seconds):
         super().__init__()
@@ -249,9 +255,15 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._start = time.perf_counter()
+        self._longest = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        if time.perf_counter() - self._start >= self.seconds:
+        now = time.perf_counter()
+        self._longest = max(self._longest, now - self._epoch_start)
+        if now - self._start + self._longest > self.seconds:
             self.model.stop_training = True
             self.stopped_at = epoch + 1
 
