@@ -140,6 +140,7 @@ def gan(quick=False):
                f"asked for); compare with the baseline table of "
                f"digits-1-32 and with the samples of `vae-digits-1-32` (the VAE on the same "
                f"slice). The real displacement range is the 10th to 90th percentile of the "
-               f"per-clip mean displacement of 256 real validation clips. Reproduce: "
-               f"`python -m vidgen_tf train gan --profile cpu --out runs/gan`.\n")
+               f"per-clip mean displacement of 256 real validation clips. Reproduce (with "
+               f"the benchmark's budget): `python -m vidgen_tf train gan --profile cpu --out "
+               f"runs/gan --time-budget 900`.\n")
     return {"metrics": result, "details": details}
