@@ -33,9 +33,10 @@ rates); under mixed float16 each is loss-scaled. ``fit`` takes batches of videos
 gradient penalty's mixing weights (which makes a step reproducible across device splits).
 
 With ``num_classes`` the GAN is class-conditional: the generator also takes the labels of the
-clip's objects (the digits), the discriminators are projection discriminators, and batches
-are dicts with the labels under ``"digits"``. Conditioning splits the task: the generator no
-longer has to choose a digit and keep drawing it, it is told which one to draw.
+clip's objects (the digits), the discriminators are projection discriminators (with
+``class_weight`` the frame discriminator is also an auxiliary digit classifier, AC-GAN), and
+batches are dicts with the labels under ``"digits"``. Conditioning splits the task: the
+generator no longer has to choose a digit and keep drawing it, it is told which one to draw.
 
 Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
