@@ -71,13 +71,18 @@ def test_sprite_generator_moves_one_drawing_along_a_path():
         small_gan(generator="sprite", num_sprites=0)
 
 
-def test_one_step_updates_the_discriminator_then_the_generator():
-    """d_loss uses the old networks; g_loss uses the updated discriminator and old generator."""
-    model = small_gan(frame_discriminator=False, r1_gamma=0.0)
+def sgd_step_setup(model):
+    """``model`` compiled with SGD (updates proportional to the gradients), and a batch of 4
+    clips with their noise, for steps checked by hand."""
     model.compile(generator_optimizer=keras.optimizers.SGD(0.1),
                   discriminator_optimizer=keras.optimizers.SGD(0.1))
-    videos = RNG.uniform(-1, 1, (4,) + SHAPE).astype("float32")
-    noise = RNG.normal(size=(4, 8)).astype("float32")
+    return (model, RNG.uniform(-1, 1, (4,) + SHAPE).astype("float32"),
+            RNG.normal(size=(4, 8)).astype("float32"))
+
+
+def test_one_step_updates_the_discriminator_then_the_generator():
+    """d_loss uses the old networks; g_loss uses the updated discriminator and old generator."""
+    model, videos, noise = sgd_step_setup(small_gan(frame_discriminator=False, r1_gamma=0.0))
     fake = model.generator(noise)
     expected_d = float(hinge_d_loss(model.discriminator(videos), model.discriminator(fake)))
     g_before = [np.array(w) for w in model.generator.weights]
@@ -220,12 +225,10 @@ def test_projection_discriminator_adds_the_label_embedding_dot_the_features():
 
 
 def test_conditional_step_draws_the_fakes_with_the_real_labels():
-    """The discriminator's loss of a step equals hinge(D(x, y), D(G(z, y), y)) by hand."""
-    model = conditional_gan(frame_discriminator=False, r1_gamma=0.0)
-    model.compile(generator_optimizer=keras.optimizers.SGD(0.1),
-                  discriminator_optimizer=keras.optimizers.SGD(0.1))
-    videos = RNG.uniform(-1, 1, (4,) + SHAPE).astype("float32")
-    noise = RNG.normal(size=(4, 8)).astype("float32")
+    """A step's losses by hand: d_loss = hinge(D(x, y), D(G(z, y), y)) with the old networks,
+    g_loss = hinge_g(D'(G(z, y), y)) with the updated discriminator D'."""
+    model, videos, noise = sgd_step_setup(conditional_gan(frame_discriminator=False,
+                                                          r1_gamma=0.0))
     labels = np.array([[0], [3], [3], [8]], dtype="int32")
     d = model.discriminator
     fake = np.asarray(model.generator([noise, labels]))
@@ -236,6 +239,7 @@ def test_conditional_step_draws_the_fakes_with_the_real_labels():
     logs = model.train_on_batch({"video": videos, "noise": noise, "digits": labels},
                                 return_dict=True)
     assert logs["d_loss"] == pytest.approx(expected, rel=1e-5)
+    assert logs["g_loss"] == pytest.approx(float(hinge_g_loss(d([fake, labels]))), rel=1e-4)
     with pytest.raises(ValueError, match=r"labels under 'digits'.*got videos without labels"):
         model.train_on_batch(videos)
 

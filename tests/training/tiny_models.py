@@ -25,10 +25,11 @@ def build(name):
                          generator_width=32, discriminator_width=8, frame_discriminator=False,
                          loss="wasserstein", r1_gamma=0.0, gp_weight=10.0)
     elif name == "sprite_gan":
-        # class-conditional, as the gan recipe: labels in, projection discriminators
+        # class-conditional, as the gan recipe: labels in, projection discriminators, the
+        # frame discriminator also a digit classifier
         model = VideoGAN((4, 16, 16, 1), latent_dim=8, generator="sprite", num_sprites=2,
-                         num_classes=10, generator_width=32, discriminator_width=8,
-                         r1_gamma=1.0, r1_every=2)
+                         num_classes=10, class_weight=1.0, generator_width=32,
+                         discriminator_width=8, r1_gamma=1.0, r1_every=2)
     else:
         raise ValueError(name)
     model.build()

@@ -16,7 +16,8 @@ from vidgen_tf.metrics.pixel_features import frame_features, motion_features
 
 _LAZY = {
     "proxy_fvd": "scores", "digit_score": "scores", "identity_consistency": "scores",
-    "label_accuracy": "scores",    "motion_stats": "scores", "clip_features": "scores", "frame_probabilities": "scores",
+    "label_accuracy": "scores", "motion_stats": "scores", "clip_features": "scores",
+    "frame_probabilities": "scores",
     "load_evaluator": "evaluator_store", "EvaluatorError": "evaluator_store",
     "EvalSetting": "baselines", "SETTINGS": "baselines", "evaluate": "baselines",
     "baseline_table": "baselines", "fvd": "i3d", "build_i3d": "i3d",

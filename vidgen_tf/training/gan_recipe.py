@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidgen_tf.training.recipes import Recipe, register
+from vidgen_tf.training.recipes import Recipe, register, sample_in_batches
 
 
 def setting(profile):
@@ -75,12 +75,10 @@ def balanced_labels(num, num_sprites=1):
     return ((i // 10 ** np.arange(num_sprites)) % 10).astype("int32")
 
 
-def generate_balanced(model, num, batch_size=64, seed=0):
+def generate_balanced(model, num, seed=0):
     """``num`` samples (float videos) drawn for ``balanced_labels``, and the labels."""
     labels = balanced_labels(num, model.num_sprites)
-    parts = [np.asarray(model.generate(len(chunk), seed=seed + i, labels=chunk))
-             for i, chunk in enumerate(np.split(labels, range(batch_size, num, batch_size)))]
-    return np.concatenate(parts), labels
+    return sample_in_batches(model.generate, num, labels=labels, seed=seed), labels
 
 
 def monitor(model, profile):

@@ -90,7 +90,16 @@ def heldout_psnr(reconstruct, videos, batch_size=32):
     return float(np.mean(np.concatenate(values)))
 
 
-def sample_in_batches(generate, num, batch_size=64):
-    """``num`` samples from ``generate(n)`` (float videos), drawn ``batch_size`` at a time."""
-    parts = [np.asarray(generate(min(batch_size, num - i))) for i in range(0, num, batch_size)]
+def sample_in_batches(generate, num, batch_size=64, labels=None, seed=None):
+    """``num`` samples from ``generate(n)`` (float videos), drawn ``batch_size`` at a time.
+
+    With ``labels (num, ...)``, batch ``k`` is ``generate(n, labels=labels[k * batch_size:
+    ...])``; with an int ``seed``, it gets ``seed=seed + k`` (repeatable samples)."""
+    parts = []
+    for k, start in enumerate(range(0, num, batch_size)):
+        n = min(batch_size, num - start)
+        options = {} if seed is None else {"seed": seed + k}
+        if labels is not None:
+            options["labels"] = labels[start:start + n]
+        parts.append(np.asarray(generate(n, **options)))
     return np.concatenate(parts)[:num]
