@@ -25,17 +25,19 @@ lab: install
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
 
 # Unit tests, course-tooling tests, then every notebook top to bottom at the smoke profile.
-test: install
-	VIDGEN_PROFILE=smoke $(PY) -m pytest -q tests
-	VIDGEN_PROFILE=smoke $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=600 notebooks
+# The notebooks' training runs go to a fresh temporary folder (VIDGEN_RUNS), removed after,
+# so a second `make test` in the same checkout starts from the same state as the first.
+NBVAL := -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=600
+
+test: test-unit test-notebooks
 
 test-unit: install
 	VIDGEN_PROFILE=smoke $(PY) -m pytest -q tests
 
 test-notebooks: install
-	VIDGEN_PROFILE=smoke $(PY) -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=600 notebooks
+	@runs=$$(mktemp -d -t vidgen_runs.XXXXXX); \
+	VIDGEN_RUNS=$$runs VIDGEN_PROFILE=smoke $(PY) -m pytest -q $(NBVAL) notebooks; \
+	status=$$?; rm -rf $$runs; exit $$status
 
 # Benchmarks: writes benchmarks/results.md and benchmarks/results.json.
 bench: install

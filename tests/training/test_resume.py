@@ -85,32 +85,3 @@ def test_a_finished_folder_is_not_overwritten(tmp_path):
                          cwd=REPO, timeout=600)
     assert run.returncode == 1
     assert "already holds a run" in run.stderr and "--resume" in run.stderr
-
-
-@pytest.mark.slow
-def test_sample_writes_a_grid_video_from_a_finished_run(tmp_path):
-    """``python -m vidgen_tf sample`` loads the run's averaged model and writes n clips as one
-    grid video of the run's frame count; an unfinished folder gets an error naming it."""
-    from vidgen_tf.data.video_io import read_video
-
-    out = tmp_path / "gan"
-    run = subprocess.run([sys.executable, "-m", "vidgen_tf", "train", "gan", "--profile",
-                          "smoke", "--out", str(out)], capture_output=True, text=True,
-                         cwd=REPO, timeout=600)
-    assert run.returncode == 0, run.stderr[-4000:]
-    video = tmp_path / "four.gif"
-    run = subprocess.run([sys.executable, "-m", "vidgen_tf", "sample", str(out), "--n", "4",
-                          "--out", str(video)], capture_output=True, text=True, cwd=REPO,
-                         timeout=600)
-    assert run.returncode == 0, run.stderr[-4000:]
-    assert f"wrote 4 samples to {video}" in run.stdout
-    assert "compile() was not called" not in run.stderr
-    frames = np.asarray(read_video(str(video)))
-    assert frames.shape[:3] == (8, 2 * 32 + 1, 2 * 32 + 1)      # smoke: 8 frames, 2x2 grid
-    assert frames[:, :32, :32].std() > 1                        # the clips are not blank
-
-    os.makedirs(tmp_path / "empty")
-    run = subprocess.run([sys.executable, "-m", "vidgen_tf", "sample", str(tmp_path / "empty")],
-                         capture_output=True, text=True, cwd=REPO, timeout=600)
-    assert run.returncode != 0 and "model.keras is missing" in run.stderr
-    assert "Traceback" not in run.stderr

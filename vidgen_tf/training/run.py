@@ -68,6 +68,21 @@ def _check_folder(out, config, resume):
             + ". Use the same command, or another --out.")
 
 
+def _finished_metrics(out, state, epochs):
+    """The saved ``metrics.json`` of a run whose last checkpoint is its final epoch and whose
+    final model and scores were written (None otherwise: the run goes on, or is scored)."""
+    path = os.path.join(out, "metrics.json")
+    if not state or state["epoch"] < epochs or not os.path.exists(path) or not os.path.exists(
+            os.path.join(out, "model.keras")):
+        return None
+    try:
+        metrics = _read_json(path)
+    except (OSError, ValueError):
+        return None             # unreadable: score the restored model again
+    return metrics if isinstance(metrics, dict) and metrics.get("epochs") == state[
+        "epoch"] else None
+
+
 def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_budget=None,
           verbose="auto", show_samples=False):
     """Train ``recipe`` at ``profile`` into the run folder ``out``.
@@ -77,7 +92,10 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
         profile: a ``Profile`` or its name.
         out: str. The run folder.
         resume: bool. Continue from the newest checkpoint of ``out`` if there is one (a
-            fresh folder starts from scratch). Without it, an existing run is an error.
+            fresh folder starts from scratch). A finished run (its last checkpoint is the
+            final epoch, its ``model.keras`` and ``metrics.json`` written) is loaded, not
+            trained or scored again: its saved metrics are returned, in seconds. Without
+            ``resume``, an existing run is an error.
         steps: optional int. Total optimizer steps (default: the recipe's for the profile);
             rounded up to whole epochs.
         strategy: a name for ``get_strategy``, or a ``tf.distribute.Strategy``.
@@ -86,7 +104,8 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
         show_samples: bool. Show the sample grids inline (in a notebook).
 
     Returns:
-        ``(model, metrics)``: the trained model and the dict written to ``metrics.json``.
+        ``(model, metrics)``: the trained model (its raw weights; with EMA, the averaged ones
+        are in ``model.keras``) and the dict written to ``metrics.json``.
     """
     from vidgen_tf.config import get_profile, seed_everything
     from vidgen_tf.training.recipes import get_recipe
@@ -104,7 +123,9 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
     strategy = get_strategy(strategy) if isinstance(strategy, str) else strategy
     config["strategy"] = type(strategy).__name__
     config["replicas"] = int(strategy.num_replicas_in_sync)
-    _write_json(os.path.join(out, "config.json"), config)
+    config_path = os.path.join(out, "config.json")
+    if not (os.path.exists(config_path) and _read_json(config_path) == config):
+        _write_json(config_path, config)        # a run started again leaves its folder as is
 
     seed_everything(recipe.seed)
     set_precision(profile)
@@ -113,10 +134,18 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
             model = recipe.build(profile)
         ema = WeightsEMA(recipe.ema_decay, attribute=recipe.ema_attribute) \
             if recipe.ema_decay else None
+        if ema:
+            ema.set_model(model)    # also when fit does not run (a finished run, reloaded)
         checkpoints = os.path.join(out, "checkpoints")
         extra = {"ema": ema} if ema else None
         state = restore_latest(model, checkpoints, extra=extra) if resume else None
         initial_epoch = state["epoch"] if state else 0
+        finished = _finished_metrics(out, state, epochs)
+        if finished is not None:
+            print(f"{out} is complete ({finished['steps']} steps): loaded its last checkpoint; "
+                  f"its scores are those of metrics.json. Use another --out (or remove "
+                  f"{out}) to train again.")
+            return model, finished
         if state:
             print(f"Resumed {out} from epoch {initial_epoch} (optimizer step {state['step']}).")
         history_path = os.path.join(out, "history.json")
