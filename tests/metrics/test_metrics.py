@@ -76,9 +76,19 @@ def test_ssim_of_constant_frames_by_hand():
     # (2 mx my + C1) / (mx^2 + my^2 + C1) with C1 = (0.01 * 1)^2 on values in [0, 1].
     x = np.full((1, 1, 16, 16, 1), 0.2 * 2 - 1, np.float32)           # 0.2 in [0, 1]
     y = np.full((1, 1, 16, 16, 1), 0.6 * 2 - 1, np.float32)           # 0.6 in [0, 1]
-    c1 = 0.01 ** 2
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
     expected = (2 * 0.2 * 0.6 + c1) / (0.2 ** 2 + 0.6 ** 2 + c1)
-    assert float(ssim(x, y)[0]) == pytest.approx(expected, rel=1e-4)
+    # With a 1x1 window the local statistics are the pixels themselves: the variances are
+    # x^2 - x^2 = 0 exactly, and only a few float32 roundings (2^-24 each) remain.
+    assert float(ssim(x, y, filter_size=1)[0]) == pytest.approx(expected, rel=1e-6)
+    # With the 11x11 Gaussian window, each variance is E[x^2] - E[x]^2 from two float32
+    # weighted sums of 121 values: the cancellation leaves up to about 121 * 2^-24 * x^2
+    # (3e-6 for x = 0.6), divided by c2 = 9e-4 in the contrast-structure term: a relative
+    # error of up to ~3e-3 in the worst order of summation (1.3e-4 measured on an AVX-512
+    # CPU, 9.9e-5 on an AVX2 one); a wrong c1 (say (0.01 * 2)^2) moves the value by 6e-4 and is caught
+    # by the exact check above.
+    bound = 121 * 2.0 ** -24 * (0.2 ** 2 + 0.6 ** 2) / c2
+    assert float(ssim(x, y)[0]) == pytest.approx(expected, rel=bound)
 
 
 def _random_covariance(rng, d, rank):
