@@ -85,8 +85,8 @@ def test_ssim_of_constant_frames_by_hand():
     # weighted sums of 121 values: the cancellation leaves up to about 121 * 2^-24 * x^2
     # (3e-6 for x = 0.6), divided by c2 = 9e-4 in the contrast-structure term: a relative
     # error of up to ~3e-3 in the worst order of summation (1.3e-4 measured on an AVX-512
-    # CPU, 9.9e-5 on an AVX2 one); a wrong c1 (say (0.01 * 2)^2) moves the value by 6e-4 and is caught
-    # by the exact check above.
+    # CPU, 9.9e-5 on an AVX2 one). A wrong c1 (say (0.01 * 2)^2) moves the value by 6e-4
+    # and is caught by the exact check above.
     bound = 121 * 2.0 ** -24 * (0.2 ** 2 + 0.6 ** 2) / c2
     assert float(ssim(x, y)[0]) == pytest.approx(expected, rel=bound)
 
