@@ -37,6 +37,15 @@ def write_with_moviepy(path, frames, fps=10):
     return path
 
 
+def cut_short(path, fraction, out_path):
+    """Write the first ``fraction`` of the bytes of the file ``path`` to ``out_path``, as a
+    download that stopped early would; return ``out_path`` as a str."""
+    data = open(path, "rb").read()
+    with open(out_path, "wb") as file:
+        file.write(data[: int(len(data) * fraction)])
+    return str(out_path)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

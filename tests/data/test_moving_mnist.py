@@ -1,10 +1,13 @@
+import hashlib
 import os
+import pathlib
+import shutil
 
 import numpy as np
 import pytest
 
 from vidgen_tf.data import (MNISTUnavailableError, MovingMNIST, load_mnist,
-                            load_moving_mnist_test_seq, render_digits)
+                            load_moving_mnist_test_seq, moving_mnist, render_digits)
 
 
 @pytest.fixture(scope="module")
@@ -36,23 +39,73 @@ def test_moving_mnist_draws_the_file_digits(mnist_file):
     assert len(test.images) == 50 and test.generate(3)["video"].shape == (3, 5, 64, 64, 1)
 
 
-def test_offline_without_cache_names_the_embedded_alternative():
-    # A real attempt through Keras: on this machine nothing is cached and there is no network.
-    try:
-        load_mnist()
-    except MNISTUnavailableError as error:
-        assert "MovingDigits" in str(error) and "mnist.npz" in str(error)
-    else:
-        pytest.skip("MNIST is cached or could be downloaded on this machine")
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Every test here runs offline: opening a network connection fails the test."""
+    import socket
+
+    def refuse(self, address, *args):
+        pytest.fail(f"a test of MovingMNIST tried to connect to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
-def test_no_download_means_no_network():
-    from vidgen_tf.data.moving_mnist import _keras_home
+def test_a_cached_mnist_is_read_from_the_cache_folder(mnist_file, tmp_path):
+    cache = tmp_path / "datasets"
+    cache.mkdir()
+    shutil.copy(mnist_file, cache / "mnist.npz")
+    (x_train, y_train), (x_test, y_test) = load_mnist(cache_dir=cache, download=False)
+    with np.load(mnist_file) as saved:
+        np.testing.assert_array_equal(x_train, saved["x_train"])
+        np.testing.assert_array_equal(y_test, saved["y_test"])
+    ds = MovingMNIST(num_frames=5, download=False, cache_dir=str(cache), split="test")
+    assert len(ds.images) == 50 and ds.cache_dir == str(cache)
 
-    if os.path.exists(os.path.join(_keras_home(), "datasets", "mnist.npz")):
-        pytest.skip("MNIST is cached on this machine")
-    with pytest.raises(MNISTUnavailableError, match=r"download=False.*MovingDigits"):
-        MovingMNIST(download=False)
+
+def test_without_cache_and_download_names_the_file_and_the_embedded_alternative(tmp_path):
+    empty = tmp_path / "empty"
+    for call in (lambda: load_mnist(cache_dir=empty, download=False),
+                 lambda: MovingMNIST(download=False, cache_dir=str(empty))):
+        with pytest.raises(MNISTUnavailableError) as error:
+            call()
+        message = str(error.value)
+        assert f"{empty / 'mnist.npz'} does not exist" in message
+        assert "download=False" in message and "MovingDigits" in message
+    assert not empty.exists()                              # nothing was written either
+
+
+def test_a_failed_download_names_the_cache_and_the_source(tmp_path, monkeypatch):
+    # a download from a local URL that does not exist: the error path, without a network
+    missing = (tmp_path / "nowhere" / "mnist.npz").as_uri()
+    monkeypatch.setattr(moving_mnist, "MNIST_URL", missing)
+    cache = tmp_path / "cache"
+    with pytest.raises(MNISTUnavailableError) as error:
+        load_mnist(cache_dir=cache)
+    message = str(error.value)
+    assert f"{cache / 'mnist.npz'} does not exist" in message
+    assert f"could not be downloaded from {missing}" in message and "MovingDigits" in message
+    assert not (cache / "mnist.npz").exists()
+
+
+def test_a_download_is_checked_and_kept_in_the_cache(mnist_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(moving_mnist, "MNIST_URL", pathlib.Path(mnist_file).as_uri())
+    cache = tmp_path / "cache"
+    with pytest.raises(MNISTUnavailableError, match="could not be downloaded"):
+        load_mnist(cache_dir=cache)                        # not the file of MNIST_SHA256
+    digest = hashlib.sha256(pathlib.Path(mnist_file).read_bytes()).hexdigest()
+    monkeypatch.setattr(moving_mnist, "MNIST_SHA256", digest)
+    (x_train, _), _ = load_mnist(cache_dir=cache)
+    assert x_train.shape == (300, 28, 28)
+    assert (cache / "mnist.npz").read_bytes() == pathlib.Path(mnist_file).read_bytes()
+    monkeypatch.setattr(moving_mnist, "MNIST_URL", (tmp_path / "gone.npz").as_uri())
+    assert load_mnist(cache_dir=cache, download=False)[0][0].shape == (300, 28, 28)
+
+
+def test_a_damaged_cached_file_is_named(tmp_path):
+    (tmp_path / "mnist.npz").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(ValueError, match=r"mnist.npz' could not be read as an .npz file"):
+        load_mnist(cache_dir=tmp_path, download=False)
 
 
 def test_bad_mnist_files(tmp_path):

@@ -1,11 +1,12 @@
 import os
+import re
 import shutil
 
 import numpy as np
 import pytest
 
-from tests.conftest import counting_frames, write_with_moviepy
-from vidgen_tf.data import VideoFolder, make_dataset
+from tests.conftest import counting_frames, cut_short, write_with_moviepy
+from vidgen_tf.data import VideoFolder, VideoReadError, make_dataset, read_video
 from vidgen_tf.data.video_folder import humanize
 
 
@@ -28,7 +29,9 @@ def ucf(tmp_path):
 
 def test_layout_labels_and_skipped_files(ucf):
     root, _ = ucf
-    with pytest.warns(UserWarning, match=r"skipped 2 of 6 files .*v_bad.avi"):
+    with pytest.warns(UserWarning, match=r"skipped 2 of 6 files .*v_bad.avi"), \
+            pytest.warns(UserWarning, match=r"1 of 4 files are shorter than a clip, which needs "
+                                            r"8 frames .*v_a2.mp4 has 6 frames by its header"):
         folder = VideoFolder(root, num_frames=8, image_size=16)
     assert folder.classes == ["ApplyEyeMakeup", "Basketball"]
     assert [os.path.basename(f) for f in folder.files] == ["v_a1.avi", "v_a2.mp4", "v_b1.avi",
@@ -105,6 +108,70 @@ def test_folders_without_good_videos_are_errors(tmp_path, ucf):
     (bad / "b.mp4").write_bytes(b"")
     with pytest.raises(ValueError, match=r"all files are bad: 2 of 2"):
         VideoFolder(tmp_path / "bad")
+
+
+@pytest.fixture(scope="module")
+def cut_folder(tmp_path_factory):
+    """A UCF-101 layout with a whole avi and two webm files cut short (24 frames promised)."""
+    root = tmp_path_factory.mktemp("cut")
+    frames = counting_frames(24)
+    for name in ("Cut", "Whole"):
+        (root / name).mkdir()
+    write_with_moviepy(str(root / "Whole" / "v_whole.avi"), frames[:20])
+    webm = write_with_moviepy(str(root / "full.webm"), frames)
+    cut_short(webm, 0.7, root / "Cut" / "v_cut70.webm")
+    cut_short(webm, 0.5, root / "Cut" / "v_cut50.webm")
+    return root
+
+
+def frame_numbers(clip):
+    """Frame t of counting_frames is grey 10 t: the top-left pixel gives t (webm is lossy)."""
+    return np.rint(clip[:, 0, 0, 0] / 10).astype(int).tolist()
+
+
+def test_a_truncated_file_gives_clips_of_real_frames_or_an_error(cut_folder):
+    folder = VideoFolder(cut_folder, num_frames=8, image_size=(32, 48))
+    names = [os.path.basename(f) for f in folder.files]
+    assert names == ["v_cut50.webm", "v_cut70.webm", "v_whole.avi"]
+    assert [info.num_frames for info in folder.infos] == [24, 24, 20]   # what headers say
+    with pytest.warns(UserWarning):
+        real = read_video(folder.files[1], size=(32, 48))
+    assert 8 <= len(real) < 24
+    # The clip asked for (frames 16-23) is past the end: the latest full clip comes instead.
+    with pytest.warns(UserWarning, match=rf"v_cut70.webm is shorter than its header says "
+                                         rf"\(its header promises 24 frames .*but only "
+                                         rf"{len(real)} decoded\); its clips are now taken "
+                                         rf"from those {len(real)} frames"):
+        clip = folder.read_clip(1, start=16)
+    np.testing.assert_array_equal(clip, real[-8:])
+    assert frame_numbers(clip) == list(range(len(real) - 8, len(real)))   # no frozen frame
+    assert folder.num_frames_of(1) == len(real) and folder.max_start(1) == len(real) - 8
+    np.testing.assert_array_equal(folder.read_clip(1), real[(len(real) - 8) // 2:][:8])
+    # Too few real frames for a clip: an error that names the file and both counts.
+    with pytest.raises(VideoReadError, match=r"v_cut50.webm.*too short for a clip: its header "
+                                             r"promises 24 frames .*but only \d decoded; a "
+                                             r"clip of num_frames=8 with stride=1 needs 8"):
+        folder.read_clip(0)
+
+
+def test_the_pipeline_skips_a_truncated_file_with_a_counted_warning(cut_folder):
+    folder = VideoFolder(cut_folder, num_frames=8, image_size=(32, 48), seed=3)
+    with pytest.warns(UserWarning) as caught:
+        clips = list(folder.as_tf_dataset(shuffle=False).repeat(3).as_numpy_iterator())
+    skips = [str(w.message) for w in caught if "skipping a clip" in str(w.message)]
+    assert len(skips) == 1                      # once: the file is known bad afterwards
+    assert re.search(r"skipping a clip of \S*v_cut50.webm: .*too short for a clip.*Files "
+                     r"skipped while decoding so far: 1 of 3\.$", skips[0])
+    assert list(folder.skipped_while_decoding) == [folder.files[0]]
+    assert [os.path.basename(c["path"].decode()) for c in clips] == \
+        ["v_cut70.webm", "v_whole.avi"] * 3
+    real = folder.num_frames_of(1)
+    assert real < 24
+    for clip in clips:
+        numbers = frame_numbers(clip["video"])
+        assert numbers == list(range(numbers[0], numbers[0] + 8))     # 8 real, distinct frames
+        if clip["path"].endswith(b"v_cut70.webm"):
+            assert numbers[-1] < real
 
 
 def test_humanize():

@@ -1,10 +1,11 @@
 import os
+import warnings
 
 import numpy as np
 import pytest
 
-from tests.conftest import counting_frames, write_with_moviepy
-from vidgen_tf.data import VideoReadError, probe_video, read_video
+from tests.conftest import counting_frames, cut_short, write_with_moviepy
+from vidgen_tf.data import TruncatedVideoWarning, VideoReadError, probe_video, read_video
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +75,75 @@ def test_bad_arguments(files):
         read_video(files[1][".avi"], stride=0)
     with pytest.raises(ValueError, match="size"):
         read_video(files[1][".avi"], size=(4, 4, 4))
+
+
+def test_bad_argument_types_name_the_argument_what_was_expected_and_given(files):
+    avi = files[1][".avi"]
+    with pytest.raises(TypeError, match=r"^read_video: expected path to be a str or path-like "
+                                        r"naming a video file .*got path=None\.$"):
+        read_video(None)
+    with pytest.raises(TypeError, match=r"^probe_video: expected path .*got path=3 \(an int\)"):
+        probe_video(3)
+    with pytest.raises(TypeError, match=r"clip\.avi'\): expected start to be an int >= 0 "
+                                        r"\(the index of the first frame to keep\), got "
+                                        r"start='a' \(a str\)\.$"):
+        read_video(avi, start="a")
+    with pytest.raises(TypeError, match=r"clip\.avi'\): expected size to be an int or a "
+                                        r"\(height, width\) pair of ints, each >= 1 .*got "
+                                        r"size=2\.5 \(a float where an int belongs\)"):
+        read_video(avi, size=2.5)
+    with pytest.raises(TypeError, match=r"expected stride to be an int >= 1 .*got stride=1\.5"):
+        read_video(avi, stride=1.5)
+    with pytest.raises(TypeError, match=r"num_frames to be an int >= 1 or None .*got "
+                                        r"num_frames='3' \(a str\)"):
+        read_video(avi, num_frames="3")
+    with pytest.raises(ValueError, match=r"expected start >= 0 .*got start=-1\.$"):
+        read_video(avi, start=-1)
+    with pytest.raises(ValueError, match=r"expected size .*got size=\(8, 0\)\.$"):
+        read_video(avi, size=(8, 0))
+    # What is valid stays valid: numpy ints, a path-like, a list for size.
+    video = read_video(os.fspath(avi).encode(), start=np.int64(1), num_frames=np.int32(2),
+                       size=[16, 24])
+    np.testing.assert_array_equal(video.shape, (2, 16, 24, 3))
+
+
+@pytest.fixture(scope="module")
+def long_files(tmp_path_factory):
+    """24-frame files (the longest counting_frames makes) to cut short."""
+    folder = tmp_path_factory.mktemp("long")
+    frames = counting_frames(24)
+    return frames, {ext: write_with_moviepy(str(folder / f"long{ext}"), frames)
+                    for ext in (".gif", ".webm", ".avi")}
+
+
+@pytest.mark.parametrize("ext, fraction", [(".gif", 0.5), (".gif", 0.8), (".webm", 0.5),
+                                           (".webm", 0.7), (".avi", 0.65), (".avi", 0.8)])
+def test_truncated_file_warns_with_the_promised_and_decoded_counts(long_files, tmp_path, ext,
+                                                                  fraction):
+    frames, paths = long_files
+    cut = cut_short(paths[ext], fraction, tmp_path / f"cut{ext}")
+    promised = probe_video(cut).num_frames
+    with pytest.warns(TruncatedVideoWarning) as caught:
+        video = read_video(cut)
+    truncation = [w for w in caught if w.category is TruncatedVideoWarning]
+    assert len(truncation) == 1
+    message = str(truncation[0].message)
+    assert cut in message
+    assert f"its header promises {promised} frames" in message
+    assert f" {len(video)} decoded" in message
+    assert 0 < len(video) < len(frames)
+    # What comes back is the start of the video (a gif's last frame may be half drawn).
+    whole = len(video) - 1 if ext == ".gif" else len(video)
+    tolerance = 4 if ext == ".webm" else 0
+    assert np.abs(video[:whole].astype(int) - frames[:whole]).mean() <= tolerance
+    # A clip that ends before the damage is whole: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedVideoWarning)
+        assert len(read_video(cut, num_frames=2)) == 2
+
+
+def test_whole_files_do_not_warn(files, long_files):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedVideoWarning)
+        for path in [*files[1].values(), *long_files[1].values()]:
+            assert len(read_video(path)) == probe_video(path).num_frames

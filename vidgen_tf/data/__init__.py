@@ -23,13 +23,14 @@ from vidgen_tf.data.pipeline import make_dataset
 from vidgen_tf.data.synthetic import SyntheticVideos
 from vidgen_tf.data.throughput import measure_throughput
 from vidgen_tf.data.video_folder import VideoFolder
-from vidgen_tf.data.video_io import (SUPPORTED_EXTENSIONS, VideoInfo, VideoReadError,
-                                     probe_video, read_video)
+from vidgen_tf.data.video_io import (SUPPORTED_EXTENSIONS, TruncatedVideoWarning, VideoInfo,
+                                     VideoReadError, probe_video, read_video)
 
 __all__ = [
     "BAIRRobotPushing", "BouncingShapes", "COLOR_NAMES", "DIGIT_FONTS", "DIRECTIONS",
     "GlyphJitter", "MNISTUnavailableError", "MovingDigits", "MovingMNIST", "SHAPES", "SIZES",
-    "SUPPORTED_EXTENSIONS", "SyntheticVideos", "VideoFolder", "VideoInfo", "VideoReadError",
+    "SUPPORTED_EXTENSIONS", "SyntheticVideos", "TruncatedVideoWarning", "VideoFolder",
+    "VideoInfo", "VideoReadError",
     "bounce_step", "bounce_trajectories", "direction_index", "load_mnist",
     "load_moving_mnist_test_seq", "make_dataset", "measure_throughput", "parse_bair_example", "probe_video",
     "read_video", "render_digits", "to_float", "to_uint8", "write_bair_tfrecord",

@@ -4,8 +4,8 @@ Two ways to get it, both needing real MNIST data that this course does not ship:
 
 - ``MovingMNIST``: the generator of Srivastava et al. (2015) run over MNIST digits, with
   the physics and labels of ``MovingDigits``. MNIST comes from a file you give
-  (``mnist_path``, the ``mnist.npz`` of ``keras.datasets.mnist``) or from Keras' cache,
-  which Keras fills by downloading when it can.
+  (``mnist_path``, the ``mnist.npz`` of ``keras.datasets.mnist``) or from a cache folder
+  (``cache_dir``, by default Keras' ``~/.keras/datasets``), filled by downloading when it can.
 - ``load_moving_mnist_test_seq``: the fixed test set ``mnist_test_seq.npy`` (10,000 clips of
   20 frames) used to compare published video-prediction results.
 
@@ -33,43 +33,66 @@ class MNISTUnavailableError(RuntimeError):
     """MNIST (or the Moving MNIST test file) could not be found or downloaded."""
 
 
-def load_mnist(path=None, download=True):
+# Where keras.datasets.mnist downloads MNIST from, and the file's SHA-256 (as in Keras).
+MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+
+
+def load_mnist(path=None, download=True, cache_dir=None):
     """Load MNIST as ``((x_train, y_train), (x_test, y_test))``.
 
     Args:
         path: str or None. An ``.npz`` file with arrays ``x_train``, ``y_train``,
             ``x_test``, ``y_test`` (the layout of ``keras.datasets.mnist``). When None,
-            ``keras.datasets.mnist.load_data()`` is used: Keras' cache, or a download.
-        download: bool. With ``path=None``, whether Keras may download MNIST when it is not
-            cached. ``False`` never touches the network (lessons and tests use that).
+            ``mnist.npz`` of ``cache_dir`` is read, downloaded there first if needed.
+        download: bool. With ``path=None``, whether MNIST may be downloaded (from
+            ``MNIST_URL``, checked against ``MNIST_SHA256``) when ``cache_dir`` does not hold
+            it. ``False`` never touches the network (lessons and tests use that).
+        cache_dir: str or None. The folder that holds ``mnist.npz``; default Keras' cache,
+            ``~/.keras/datasets`` (or ``$KERAS_HOME/datasets``), where
+            ``keras.datasets.mnist.load_data()`` puts it.
 
     Returns:
         uint8 images ``(N, 28, 28)`` and int labels ``(N,)`` for both splits.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: ``path`` is not an MNIST ``.npz`` file.
-        MNISTUnavailableError: no path, nothing cached and no download possible.
+        ValueError: ``path`` (or the cached ``mnist.npz``) is not an MNIST ``.npz`` file.
+        MNISTUnavailableError: no path, nothing cached and no download possible (or
+            ``download=False``).
     """
-    if path is None:
-        import keras
+    if path is not None:
+        path = os.fspath(path)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"MNIST file {path!r} does not exist. {OFFLINE_HINT}")
+        return _read_mnist(path)
+    if cache_dir is None:
+        cache_dir = os.path.join(_keras_home(), "datasets")
+    cache = os.path.join(os.fspath(cache_dir), "mnist.npz")
+    if os.path.isfile(cache):
+        return _read_mnist(cache)
+    if not download:
+        raise MNISTUnavailableError(
+            f"MNIST is not cached ({cache} does not exist) and download=False. Copy mnist.npz "
+            f"there, pass mnist_path=..., or allow download=True. {OFFLINE_HINT}")
+    import keras
 
-        cache = os.path.join(_keras_home(), "datasets", "mnist.npz")
-        if not download and not os.path.exists(cache):
-            raise MNISTUnavailableError(
-                f"MNIST is not in Keras' cache ({cache}) and download=False. Copy mnist.npz "
-                f"there, pass mnist_path=..., or allow download=True. {OFFLINE_HINT}")
-        try:
-            return keras.datasets.mnist.load_data()
-        except Exception as error:  # network errors come in many types
-            raise MNISTUnavailableError(
-                f"MNIST is not in Keras' cache ({cache}) and could not be downloaded "
-                f"({type(error).__name__}: {error}). Copy mnist.npz there or pass "
-                f"mnist_path=... . {OFFLINE_HINT}"
-            ) from error
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"MNIST file {path!r} does not exist. {OFFLINE_HINT}")
+    try:
+        os.makedirs(cache_dir, exist_ok=True)   # Keras puts it elsewhere if it does not exist
+        downloaded = keras.utils.get_file("mnist.npz", origin=MNIST_URL,
+                                          file_hash=MNIST_SHA256, cache_dir=cache_dir,
+                                          cache_subdir="")
+    except Exception as error:  # network errors come in many types
+        raise MNISTUnavailableError(
+            f"MNIST is not cached ({cache} does not exist) and could not be downloaded from "
+            f"{MNIST_URL} ({type(error).__name__}: {error}). Copy mnist.npz there or pass "
+            f"mnist_path=... . {OFFLINE_HINT}"
+        ) from error
+    return _read_mnist(downloaded)
+
+
+def _read_mnist(path):
+    """The four arrays of the MNIST ``.npz`` file ``path``, checked."""
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")}
@@ -114,6 +137,7 @@ class MovingMNIST(MovingDigits):
         seed: int. Seed of the dataset.
         split: ``"train"`` (the first 55,000 MNIST training digits), ``"val"`` (the last
             5,000) or ``"test"`` (the MNIST test digits).
+        cache_dir: str or None. The folder of ``mnist.npz``; see ``load_mnist``.
 
     Clips hold the labels of ``MovingDigits``, with ``mnist_index`` (the index of each
     digit's image in its MNIST split) in place of ``fonts``.
@@ -126,11 +150,14 @@ class MovingMNIST(MovingDigits):
     VAL_SIZE = 5000
 
     def __init__(self, num_frames=20, image_size=64, num_digits=2, digit_size=None,
-                 speed_range=None, mnist_path=None, download=True, seed=0, split="train"):
+                 speed_range=None, mnist_path=None, download=True, seed=0, split="train",
+                 cache_dir=None):
         super().__init__(num_frames=num_frames, image_size=image_size, num_digits=num_digits,
                          digit_size=digit_size, speed_range=speed_range, seed=seed, split=split)
         self.mnist_path = mnist_path
-        (x_train, y_train), (x_test, y_test) = load_mnist(mnist_path, download=download)
+        self.cache_dir = cache_dir
+        (x_train, y_train), (x_test, y_test) = load_mnist(mnist_path, download=download,
+                                                          cache_dir=cache_dir)
         if split == "test":
             images, labels = x_test, y_test
         else:

@@ -13,6 +13,13 @@ error. Clips of ``num_frames`` frames, every ``stride``-th frame, resized to ``i
 are decoded by ffmpeg inside a tf.data pipeline. Videos are ``uint8 (frames, height,
 width, 3)``.
 
+A clip is never padded with frozen frames behind your back. A file that turns out, when
+decoded, to be shorter than its header says (cut short by a download) has its clips taken
+from the frames that really decode, or, if those are fewer than a clip, is skipped with a
+warning that counts the files skipped so far. Only files that are shorter than a clip by
+their header are padded by repeating their last frame, and the folder warns about those
+when it is opened.
+
 Introduced in lesson 00.
 """
 
@@ -20,14 +27,15 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from vidgen_tf.data.synthetic import check_int
-from vidgen_tf.data.video_io import (SUPPORTED_EXTENSIONS, VideoReadError, probe_video,
-                                     read_video)
+from vidgen_tf.data.video_io import (SUPPORTED_EXTENSIONS, VideoReadError, decode_frames,
+                                     probe_video)
 
 
 def humanize(class_name: str) -> str:
@@ -54,7 +62,10 @@ class VideoFolder:
         classes: list of class names (sorted sub-folder names).
         files: list of readable files; ``labels[i]`` is the class index of ``files[i]``.
         infos: list of ``VideoInfo`` (size, fps, duration) of each file.
-        skipped: list of ``(path, reason)`` of the files that could not be read.
+        skipped: list of ``(path, reason)`` of the files that could not be read when the
+            folder was opened.
+        skipped_while_decoding: dict ``{path: reason}`` of the files whose clips were
+            dropped later, while decoding (a file cut short, a file removed...).
 
     Raises:
         FileNotFoundError: ``root`` does not exist.
@@ -96,6 +107,20 @@ class VideoFolder:
             if not self.files:
                 raise ValueError(message.replace("skipped", "all files are bad:", 1))
             warnings.warn(message, stacklevel=2)
+        self.skipped_while_decoding = {}
+        self._frames_found = {}     # index -> frames that really decode, if fewer than promised
+        self._truncated = set()     # indices of files found too short for a clip: dropped
+        self._lock = threading.Lock()
+        span = self._span()
+        short = [(path, info.num_frames) for path, info in zip(self.files, self.infos)
+                 if info.num_frames < span]
+        if short:
+            warnings.warn(
+                f"VideoFolder {self.root!r}: {len(short)} of {len(self.files)} files are "
+                f"shorter than a clip, which needs {span} frames (num_frames={self.num_frames}, "
+                f"stride={self.stride}); first: {short[0][0]} has {short[0][1]} frames by its "
+                f"header. Their clips are padded by repeating the last frame; lower "
+                f"num_frames or stride to avoid it.", stacklevel=2)
 
     def _scan(self):
         """``[(path, class_name)]`` of video files one level below ``root``."""
@@ -132,10 +157,17 @@ class VideoFolder:
     def __len__(self):
         return len(self.files)
 
+    def _span(self) -> int:
+        """Frames of the file that one clip covers."""
+        return (self.num_frames - 1) * self.stride + 1
+
+    def num_frames_of(self, index) -> int:
+        """Frames of file ``index``: its header's count, or fewer once decoding found fewer."""
+        return self._frames_found.get(int(index), self.infos[int(index)].num_frames)
+
     def max_start(self, index) -> int:
         """Latest first frame of a full clip of file ``index`` (0 if the file is short)."""
-        span = (self.num_frames - 1) * self.stride + 1
-        return max(0, self.infos[index].num_frames - span)
+        return max(0, self.num_frames_of(index) - self._span())
 
     def read_clip(self, index, start=None):
         """Decode one clip of file ``index``.
@@ -145,36 +177,92 @@ class VideoFolder:
             start: int or None. First frame; None takes the clip in the middle of the file.
 
         Returns:
-            uint8 ``(num_frames, height, width, 3)``. A file shorter than a clip is padded by
-            repeating its last frame.
+            uint8 ``(num_frames, height, width, 3)``. If the clip from ``start`` runs past
+            the frames that really decode (a file shorter than its header says), the latest
+            full clip is taken instead, and the file's true length is kept for its next
+            clips. Only a file shorter than a clip by its header (the folder warned about
+            those when it was opened) is padded by repeating its last frame.
 
         Raises:
-            VideoReadError: the file cannot be decoded.
+            VideoReadError: the file cannot be decoded, or it decodes to fewer frames than a
+                clip needs although its header promises enough (a truncated file).
         """
-        start = self.max_start(index) // 2 if start is None else int(start)
-        path = self.files[index]
-        try:
-            video = read_video(path, start=start, num_frames=self.num_frames,
-                               stride=self.stride, size=self.image_size)
-        except VideoReadError:
-            if start == 0:
-                raise
-            # The header's frame count was an over-estimate: take the clip from the start.
-            video = read_video(path, start=0, num_frames=self.num_frames, stride=self.stride,
-                               size=self.image_size)
-        if len(video) < self.num_frames:
-            pad = np.repeat(video[-1:], self.num_frames - len(video), axis=0)
-            video = np.concatenate([video, pad])
-        return video
+        return self._clip(int(index), start=start)
 
-    def _read_or_flag(self, index, start):
-        """``(video, ok)`` for tf.numpy_function: a bad file gives a black clip and False."""
+    def _clip(self, index, start=None, random=None):
+        """A clip of file ``index`` from ``start``, or from a start drawn with ``random`` (an
+        int) among the full clips, or from the middle clip when both are None."""
+
+        def pick_start():
+            if random is not None:
+                return abs(int(random)) % (self.max_start(index) + 1)
+            if start is None:
+                return self.max_start(index) // 2
+            return int(start)
+
+        path, span = self.files[index], self._span()
+
+        def decode(first):
+            return decode_frames(path, start=first, num_frames=self.num_frames,
+                                 stride=self.stride, size=self.image_size)
+
+        first = pick_start()
+        result = decode(first)
+        if len(result.video) == self.num_frames:
+            return result.video
+        # The file ended before the clip did: result.decoded is its true length.
+        found, promised = result.decoded, self.infos[index].num_frames
+        newly_short = found < promised and index not in self._frames_found
+        if found < promised:
+            self._frames_found[index] = found
+        if found >= span:
+            # A full clip fits into the frames that decode: take one there, never pad.
+            if newly_short and result.truncation:
+                warnings.warn(
+                    f"VideoFolder {self.root!r}: {path} is shorter than its header says "
+                    f"({result.truncation}); its clips are now taken from those {found} "
+                    f"frames.", stacklevel=2)
+            video = decode(pick_start() if start is None or random is not None
+                           else min(int(start), self.max_start(index))).video
+            if len(video) == self.num_frames:
+                return video
+        elif promised < span:
+            # Shorter than a clip by its header, as the folder warned when it was opened:
+            # its one clip starts at frame 0 and is padded by repeating its last frame.
+            video = decode(0).video if first else result.video
+            if len(video):
+                pad = np.repeat(video[-1:], self.num_frames - len(video), axis=0)
+                return np.concatenate([video, pad])
+        self._truncated.add(index)
+        why = result.truncation or f"its header promises {promised} frames and {found} decoded"
+        raise VideoReadError(
+            path, f"it is too short for a clip: {why}; a clip of num_frames={self.num_frames} "
+                  f"with stride={self.stride} needs {span} frames. The file is probably "
+                  f"truncated: download or export it again")
+
+    def _read_or_flag(self, index, random):
+        """``(video, ok)`` for tf.numpy_function: a bad file gives a black clip and False.
+
+        ``random`` (an int) draws the clip's start, or is None for the middle clip.
+        """
+        index = int(index)
+        h, w = self.image_size
+        black = np.zeros((self.num_frames, h, w, 3), np.uint8)
+        if index in self._truncated:        # known too short for a clip, counted already
+            return black, np.bool_(False)
         try:
-            return self.read_clip(int(index), int(start)), np.bool_(True)
+            return self._clip(index, random=random), np.bool_(True)
         except (OSError, VideoReadError) as error:
-            warnings.warn(f"VideoFolder: skipping a clip: {error}", stacklevel=1)
-            h, w = self.image_size
-            return np.zeros((self.num_frames, h, w, 3), np.uint8), np.bool_(False)
+            path = self.files[index]
+            with self._lock:
+                self.skipped_while_decoding[path] = getattr(error, "reason", str(error))
+                count = len(self.skipped_while_decoding)
+            opened = (f" ({len(self.skipped)} more were skipped when the folder was opened)"
+                      if self.skipped else "")
+            warnings.warn(
+                f"VideoFolder {self.root!r}: skipping a clip of {path}: {error}. Files skipped "
+                f"while decoding so far: {count} of {len(self.files)}{opened}.", stacklevel=1)
+            return black, np.bool_(False)
 
     def as_tf_dataset(self, shuffle=True, random_start=True, seed=None):
         """A ``tf.data.Dataset`` of clip dicts decoded by ffmpeg in parallel.
@@ -195,11 +283,7 @@ class VideoFolder:
 
         count = len(self.files)
         seed = self.seed if seed is None else int(seed)
-        table = {
-            "index": np.arange(count, dtype=np.int64),
-            "max_start": np.asarray([self.max_start(i) for i in range(count)], np.int64),
-        }
-        files = tf.data.Dataset.from_tensor_slices(table)
+        files = tf.data.Dataset.from_tensor_slices({"index": np.arange(count, dtype=np.int64)})
         if shuffle:
             files = files.shuffle(count, seed=seed, reshuffle_each_iteration=True)
         randoms = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
@@ -208,11 +292,13 @@ class VideoFolder:
         paths = tf.constant(self.files)
         h, w = self.image_size
 
+        def read(index, random):
+            # The start is drawn in Python, among the full clips of the frames known to decode.
+            return self._read_or_flag(index, random if random_start else None)
+
         def load(item, random):
-            start = (tf.math.floormod(tf.abs(random), item["max_start"] + 1) if random_start
-                     else item["max_start"] // 2)
-            video, ok = tf.numpy_function(self._read_or_flag, [item["index"], start],
-                                          [tf.uint8, tf.bool], stateful=False)
+            video, ok = tf.numpy_function(read, [item["index"], random], [tf.uint8, tf.bool],
+                                          stateful=False)
             video.set_shape((self.num_frames, h, w, 3))
             label = tf.gather(labels, item["index"])
             return {"video": video, "label": label, "caption": tf.gather(captions, label),
