@@ -24,12 +24,37 @@ def test_env_variable_selects_profile(monkeypatch):
     assert get_profile("smoke").name == "smoke"        # an explicit name wins
 
 
-def test_devices_select_profile_without_env(monkeypatch):
+@pytest.mark.parametrize("device_types, kind", [
+    ([], "cpu"),
+    (["CPU"], "cpu"),
+    (["CPU", "GPU"], "gpu"),
+    (["gpu", "GPU"], "gpu"),
+    (["CPU", "TPU"], "tpu"),
+    (["GPU", "TPU"], "tpu"),                            # a TPU wins over a GPU
+    ((t for t in ["CPU", "GPU"]), "gpu"),               # any iterable, e.g. a generator
+])
+def test_device_kind_maps_device_types(device_types, kind):
+    assert config.device_kind(device_types) == kind
+
+
+def test_device_kind_rejects_what_is_not_a_list_of_types():
+    with pytest.raises(TypeError, match=r"device_kind\(device_types\).*single string 'GPU'"):
+        config.device_kind("GPU")
+    with pytest.raises(TypeError, match=r"device-type strings.*got int 3"):
+        config.device_kind(["CPU", 3])
+
+
+def test_detect_device_names_a_kind():
+    # whatever this machine has: the answer is one of the three kinds, and the same twice
+    assert config.detect_device() in ("cpu", "gpu", "tpu")
+    assert config.detect_device() == config.detect_device()
+
+
+@pytest.mark.parametrize("device, profile", [("cpu", "cpu"), ("gpu", "gpu")])
+def test_devices_select_profile_without_env(monkeypatch, device, profile):
     monkeypatch.delenv("VIDGEN_PROFILE", raising=False)
-    assert config.detect_device() == "cpu"             # this machine has no GPU
-    assert get_profile().name == "cpu"
-    monkeypatch.setattr(config, "detect_device", lambda: "gpu")
-    assert get_profile().name == "gpu"
+    monkeypatch.setattr(config, "detect_device", lambda: device)
+    assert get_profile() is PROFILES[profile]
 
 
 def test_tpu_gets_bfloat16(monkeypatch):
@@ -43,6 +68,27 @@ def test_unknown_profile_lists_valid_names(monkeypatch):
     monkeypatch.setenv("VIDGEN_PROFILE", "laptop")
     with pytest.raises(ValueError, match=r"'laptop'.*VIDGEN_PROFILE.*cpu, gpu, smoke"):
         get_profile()
+
+
+@pytest.mark.parametrize("name", [3, 1.5, ["cpu"], b"cpu", PROFILES["cpu"]])
+def test_profile_name_of_another_type_is_a_type_error(name):
+    with pytest.raises(TypeError) as error:
+        get_profile(name)
+    message = str(error.value)
+    assert message.startswith("get_profile(name) expects a profile name (str: cpu, gpu, smoke)")
+    assert f"got {type(name).__name__} {name!r}" in message
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_env_variable_is_an_error_not_auto(monkeypatch, value):
+    monkeypatch.setenv("VIDGEN_PROFILE", value)
+    monkeypatch.setattr(config, "detect_device", lambda: pytest.fail("devices were asked"))
+    with pytest.raises(ValueError) as error:
+        get_profile()
+    message = str(error.value)
+    assert f"VIDGEN_PROFILE is set but empty ({value!r})" in message
+    assert "Unset it" in message and "cpu, gpu, smoke" in message
+    assert get_profile("cpu").name == "cpu"             # an explicit name needs no variable
 
 
 def test_profile_is_frozen_and_pick_chooses_by_name():

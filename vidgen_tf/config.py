@@ -116,32 +116,84 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def detect_device() -> str:
-    """Return ``"tpu"``, ``"gpu"`` or ``"cpu"``: the best accelerator TensorFlow sees."""
-    import tensorflow as tf
+def device_kind(device_types) -> str:
+    """The kind of accelerator in a list of devices: ``"tpu"``, ``"gpu"`` or ``"cpu"``.
 
-    if tf.config.list_logical_devices("TPU"):
+    A pure function (no device is queried), so that the choice can be tested anywhere.
+
+    Args:
+        device_types: iterable of str. Device types as TensorFlow spells them
+            (``device.device_type``: ``"CPU"``, ``"GPU"``, ``"TPU"``; any case).
+
+    Returns:
+        ``"tpu"`` if a TPU is listed, else ``"gpu"`` if a GPU is, else ``"cpu"``.
+
+    Raises:
+        TypeError: ``device_types`` is a single string, or holds something else than
+            strings.
+
+    Example:
+        >>> device_kind(["CPU", "GPU"])
+        'gpu'
+    """
+    if isinstance(device_types, (str, bytes)):
+        raise TypeError(f"device_kind(device_types) expects a list of device types such as "
+                        f"['CPU', 'GPU'], got the single string {device_types!r}.")
+    kinds = []
+    for device_type in device_types:
+        if not isinstance(device_type, str):
+            raise TypeError(f"device_kind(device_types) expects device-type strings such as "
+                            f"'CPU' or 'GPU', got {type(device_type).__name__} "
+                            f"{device_type!r}.")
+        kinds.append(device_type.strip().upper())
+    if "TPU" in kinds:
         return "tpu"
-    if tf.config.list_physical_devices("GPU"):
+    if "GPU" in kinds:
         return "gpu"
     return "cpu"
+
+
+def detect_device() -> str:
+    """Return ``"tpu"``, ``"gpu"`` or ``"cpu"``: the best accelerator TensorFlow sees.
+
+    TPUs are looked for among the logical devices (they appear once a TPU system is
+    initialised), GPUs among the physical ones (listing them does not initialise them);
+    ``device_kind`` makes the choice.
+    """
+    import tensorflow as tf
+
+    devices = tf.config.list_logical_devices("TPU") + tf.config.list_physical_devices("GPU")
+    return device_kind(device.device_type for device in devices)
 
 
 def get_profile(name: str | None = None) -> Profile:
     """Return the active profile.
 
     Args:
-        name: optional str. A profile name; overrides ``VIDGEN_PROFILE`` and the devices.
+        name: optional str. A profile name (any case); overrides ``VIDGEN_PROFILE`` and the
+            devices. With None, ``VIDGEN_PROFILE`` decides when it is set, else the devices
+            (``detect_device``).
 
     Returns:
         A frozen ``Profile``.
 
     Raises:
-        ValueError: if the name (given or from ``VIDGEN_PROFILE``) is not a profile.
+        TypeError: ``name`` is neither a str nor None.
+        ValueError: the name (given or from ``VIDGEN_PROFILE``) is not a profile, or
+            ``VIDGEN_PROFILE`` is set but empty.
     """
+    valid = ", ".join(sorted(PROFILES))
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"get_profile(name) expects a profile name (str: {valid}) or None, "
+                        f"got {type(name).__name__} {name!r}.")
     source = "argument name"
-    if name is None and os.environ.get(PROFILE_ENV):
+    if name is None and PROFILE_ENV in os.environ:
         name, source = os.environ[PROFILE_ENV], f"environment variable {PROFILE_ENV}"
+        if not name.strip():
+            raise ValueError(
+                f"The environment variable {PROFILE_ENV} is set but empty ({name!r}). Unset "
+                f"it (`unset {PROFILE_ENV}`, or `del os.environ[{PROFILE_ENV!r}]`) to choose "
+                f"the profile from the devices, or set it to a profile: {valid}.")
     if name is None:
         device = detect_device()
         if device == "tpu":        # TPUs compute in bfloat16, not float16
@@ -150,8 +202,7 @@ def get_profile(name: str | None = None) -> Profile:
     key = name.strip().lower()
     if key not in PROFILES:
         raise ValueError(
-            f"Unknown profile {name!r} (from the {source}); valid profiles are "
-            f"{', '.join(sorted(PROFILES))}."
+            f"Unknown profile {name!r} (from the {source}); valid profiles are {valid}."
         )
     return PROFILES[key]
 

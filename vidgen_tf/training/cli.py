@@ -6,11 +6,15 @@
 ``train`` writes the run folder described in ``vidgen_tf.training.run``; started again with
 ``--resume`` after an interruption, it continues from the last checkpoint. ``sample`` draws
 ``n`` clips from a finished run and writes them as one grid video (mp4 or gif).
+
+An expected failure (a bad path, a run folder that holds another run, an unreadable file) is
+printed as one line ``error: ...`` that names the file, with exit code 1 and no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -32,14 +36,65 @@ def _sample(args):
 
     model = load_run(args.run)
     if not hasattr(model, "generate"):
-        raise SystemExit(f"{args.run}: a {type(model).__name__} cannot generate samples.")
+        raise ValueError(f"{args.run} holds a {type(model).__name__}, which cannot generate "
+                         f"samples: `sample` expects the run of a generative model (one with "
+                         f"a generate method).")
     videos = np.asarray(model.generate(args.n, seed=args.seed))
     out = args.out or os.path.join(args.run, f"samples_{args.n}_seed{args.seed}.mp4")
     save_video(out, video_grid(videos), fps=args.fps)
     print(f"wrote {args.n} samples to {out}")
 
 
+# Failures a user can meet and fix: files and folders (OSError and the package's own errors,
+# all subclasses of these), bad settings, training that diverged. Anything else is a bug and
+# keeps its traceback.
+EXPECTED_ERRORS = (OSError, ValueError, RuntimeError, FloatingPointError)
+
+_OS_HINTS = {
+    errno.ENOTDIR: "a part of this path is a file where a folder was expected",
+    errno.EEXIST: "it already exists, e.g. a file where a folder was to be created",
+    errno.EISDIR: "a folder was given where a file was expected",
+    errno.ENOENT: "no such file or folder",
+    errno.EACCES: "no permission: choose a path you can write to",
+    errno.EPERM: "no permission: choose a path you can write to",
+    errno.EROFS: "the file system is read-only: choose another path",
+    errno.ENOSPC: "the disk is full",
+}
+
+
+def error_line(error):
+    """The one line ``main`` prints for an expected failure (without the ``error:`` prefix).
+
+    Args:
+        error: an exception of ``EXPECTED_ERRORS``.
+
+    Returns:
+        str: its message on one line; for an ``OSError`` that carries a path, the path, what
+        the system said and, for common cases, what it means.
+    """
+    if isinstance(error, OSError) and error.filename is not None:
+        where = os.fsdecode(error.filename)
+        if error.filename2 is not None:
+            where += f" -> {os.fsdecode(error.filename2)}"
+        text = f"{where}: {error.strerror or error}"
+        if error.errno in _OS_HINTS:
+            text += f" ({_OS_HINTS[error.errno]})"
+    else:
+        text = str(error) or type(error).__name__
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def main(argv=None):
+    """Run the command line.
+
+    Args:
+        argv: optional list of str. The arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        int: the exit code, 0 on success and 1 after an expected failure (see
+        ``EXPECTED_ERRORS``), which is printed as one line ``error: ...`` on stderr, without
+        a traceback. Wrong arguments exit with argparse's usage message (code 2).
+    """
     from vidgen_tf.training.recipes import RECIPES, _load_builtin
     from vidgen_tf.training.strategy import STRATEGIES
 
@@ -69,7 +124,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         args.handler(args)
-    except (ValueError, RuntimeError, FloatingPointError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except EXPECTED_ERRORS as error:
+        print(f"error: {error_line(error)}", file=sys.stderr)
         return 1
     return 0

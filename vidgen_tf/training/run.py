@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zipfile
 
 import keras
 
@@ -39,8 +40,17 @@ class RunFolderError(RuntimeError):
 
 
 def _read_json(path):
-    with open(path) as f:
-        return json.load(f)
+    """The value in the JSON file ``path``.
+
+    Raises:
+        OSError: the file cannot be opened.
+        ValueError: the file is not JSON; the message names it.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not a valid JSON file ({error}).") from error
 
 
 def _write_json(path, value):
@@ -50,11 +60,60 @@ def _write_json(path, value):
     os.replace(temporary, path)
 
 
+def _check_out_path(out):
+    """Raise a ``RunFolderError`` when the run folder ``out`` cannot be a folder or be created."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise RunFolderError(
+            f"--out {out} is a file; a run folder is expected there. Give the path of a "
+            f"folder (it is created when missing), e.g. runs/<model>.")
+    existing = os.path.abspath(out)
+    while not os.path.exists(existing):
+        parent = os.path.dirname(existing)
+        if parent == existing:
+            break
+        existing = parent
+    if not os.path.isdir(existing):
+        raise RunFolderError(
+            f"Cannot create the run folder {out}: {existing} is a file, and a folder was "
+            f"expected there. Choose an --out whose parent folders are folders.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise RunFolderError(
+            f"Cannot write to {existing} (no permission), so the run folder {out} cannot be "
+            f"{'written' if existing == os.path.abspath(out) else 'created'}. Choose an --out "
+            f"in a folder you can write to.")
+
+
 def _check_folder(out, config, resume):
+    """Check that ``out`` can hold this run: a folder (or a path where one can be created)
+    that holds no run, or, with ``resume``, the same run.
+
+    Args:
+        out: str. The run folder.
+        config: dict. The run's settings, as written to ``config.json``.
+        resume: bool. Whether an existing run may be continued.
+
+    Raises:
+        RunFolderError: ``out`` is a file or cannot be created; it holds another run (or any
+            run, without ``resume``); its ``config.json`` cannot be read or is not a dict of
+            settings. The message names the folder or file and what to do.
+    """
+    _check_out_path(out)
     path = os.path.join(out, "config.json")
     if not os.path.exists(path):
         return
-    saved = _read_json(path)
+    try:
+        saved = _read_json(path)
+    except (OSError, ValueError) as error:
+        raise RunFolderError(
+            f"{path} (the settings of the run in {out}) cannot be read: {error} It is "
+            f"written by `python -m vidgen_tf train`: if the run is worth keeping, put back "
+            f"the file from a copy; otherwise remove {out} or choose another --out."
+        ) from error
+    if not isinstance(saved, dict):
+        raise RunFolderError(
+            f"{path} must hold a JSON object of settings such as {{\"recipe\": \"vae\", "
+            f"\"profile\": \"smoke\", ...}}; it holds a {type(saved).__name__}. Remove {out} "
+            f"or choose another --out.")
     if not resume:
         raise RunFolderError(
             f"{out} already holds a run ({saved.get('recipe')}, profile "
@@ -203,7 +262,19 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
 def load_run(out):
     """The final model of a finished run folder (``model.keras``), for sampling and evaluation
     (not compiled: the models' own ``compile`` takes optimizers that a run does not save in
-    the file)."""
+    the file).
+
+    Args:
+        out: str. The run folder.
+
+    Returns:
+        The Keras model of ``out/model.keras``.
+
+    Raises:
+        RunFolderError: ``model.keras`` is missing (the run did not finish), or it is there
+            but cannot be read (truncated, or not a ``.keras`` file); the message says how
+            to write it again.
+    """
     import vidgen_tf.models  # noqa: F401  registers the classes
 
     path = os.path.join(out, "model.keras")
@@ -212,4 +283,20 @@ def load_run(out):
             os.path.join(out, "checkpoints")) else "holds no trained model"
         raise RunFolderError(f"{out} {state}: {path} is missing. Finish it with "
                              f"`python -m vidgen_tf train ... --out {out} --resume`.")
-    return keras.models.load_model(path, compile=False)
+    try:
+        return keras.models.load_model(path, compile=False)
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        if not zipfile.is_zipfile(path):
+            what = "it is not a .keras archive (a zip file): it may be truncated"
+        else:
+            what = f"{type(error).__name__}: {error}"
+        try:
+            settings = _read_json(os.path.join(out, "config.json"))
+            command = (f"python -m vidgen_tf train {settings['recipe']} --profile "
+                       f"{settings['profile']} --out {out} --resume")
+        except (OSError, ValueError, KeyError, TypeError):
+            command = f"python -m vidgen_tf train ... --out {out} --resume"
+        raise RunFolderError(
+            f"{path} is there but cannot be read as a Keras model ({what}). Delete it and "
+            f"run `{command}`: this writes it again from the run's last checkpoint."
+        ) from error
