@@ -154,7 +154,9 @@ class FrameVAE(_VAE):
             [layers.Input(self.image_shape)]
             + [layers.Conv2D(width, 4, strides=2, padding="same", activation="silu",
                              dtype=policy) for width in self.widths]
-            + [layers.Flatten(dtype=policy), layers.Dense(2 * self.latent_dim, dtype=policy)],
+            # the posterior head in float32 under mixed precision (see VideoVAE)
+            + [layers.Flatten(dtype=policy),
+               layers.Dense(2 * self.latent_dim, dtype="float32", name="posterior")],
             name="encoder")
         small = (h // factor, w // factor, self.widths[-1])
         self.decoder = keras.Sequential(
@@ -164,7 +166,8 @@ class FrameVAE(_VAE):
             + [layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="silu",
                                       dtype=policy) for width in self.widths[-2::-1]]
             + [layers.Conv2DTranspose(c, 4, strides=2, padding="same",
-                                      activation=output_activation, dtype=policy)],
+                                      activation=output_activation, dtype="float32",
+                                      name="output")],
             name="decoder")
         self.build()
 
@@ -192,11 +195,14 @@ class VideoVAE(_VAE):
     """A convolutional VAE for clips with a spatio-temporal grid of latents.
 
     The encoder folds ``patch`` blocks into channels (``SpaceToDepth3D``), then runs a
-    residual stage per entry of ``widths``, each but the last followed by a strided
-    convolution that halves H and W (and T, for the first ``time_downsamples`` of them). The
-    decoder mirrors it with sub-pixel upsampling (a 1x1x1 convolution to 8 times the channels,
-    then ``DepthToSpace3D``; the residual stage after it mixes neighbours), which is cheap and
-    avoids the checkerboard artefacts of transposed convolutions.
+    residual stage per entry of ``widths``, each but the last followed by a downsampling that
+    halves H and W (and T, for the first ``time_downsamples`` of them): ``SpaceToDepth3D``
+    then a 1x1x1 convolution, which on CPUs is much faster to train than a strided Conv3D
+    (whose gradients take a slow path). The decoder mirrors it with sub-pixel upsampling (a
+    1x1x1 convolution to 8 times the channels, then ``DepthToSpace3D``; the residual stage
+    after it mixes neighbours), which is cheap and avoids the checkerboard artefacts of
+    transposed convolutions. Under mixed precision the posterior head and the output layers
+    compute in float32.
 
     Args:
         video_shape: ``(T, H, W, C)``.
@@ -253,11 +259,17 @@ class VideoVAE(_VAE):
         for i, width in enumerate(self.widths):
             encoder.append(block(width, f"stage{i}"))
             if i < downs:
-                encoder.append(layers.Conv3D(self.widths[i + 1], 3, strides=strides[i],
-                                             padding="same", dtype=policy))
+                # downsampling: fold (t, 2, 2) blocks into channels, project with a 1x1x1
+                # convolution (the decoder's upsampling mirrored; no strided Conv3D)
+                encoder += [SpaceToDepth3D(strides[i], dtype=policy),
+                            layers.Conv3D(self.widths[i + 1], 1, dtype=policy)]
+        # the head that outputs the posterior's means and log-variances computes in float32
+        # under mixed precision: exp(log_var) and the KL term must not see bfloat16 or
+        # float16 rounding (Keras' mixed-precision guide: keep the outputs in float32)
         encoder += [layers.GroupNormalization(self.groups, dtype=policy),
                     layers.Activation("silu", dtype=policy),
-                    layers.Conv3D(2 * self.latent_channels, 3, padding="same", dtype=policy)]
+                    layers.Conv3D(2 * self.latent_channels, 3, padding="same", dtype="float32",
+                                  name="posterior")]
         self.encoder = keras.Sequential(encoder, name="encoder")
         decoder = [layers.Input(self.latent_shape),
                    layers.Conv3D(self.widths[-1], 3, padding="same", dtype=policy)]
@@ -269,9 +281,12 @@ class VideoVAE(_VAE):
                             DepthToSpace3D(strides[i - 1], dtype=policy)]
         decoder += [layers.GroupNormalization(self.groups, dtype=policy),
                     layers.Activation("silu", dtype=policy),
-                    layers.Conv3D(c * math.prod(self.patch), 3, padding="same", dtype=policy),
-                    DepthToSpace3D(self.patch, dtype=policy),
-                    layers.Activation("tanh", dtype=policy)]
+                    # the output (the decoder's mean, compared with the data in the loss) in
+                    # float32, like the posterior head
+                    layers.Conv3D(c * math.prod(self.patch), 3, padding="same",
+                                  dtype="float32", name="output"),
+                    DepthToSpace3D(self.patch, dtype="float32"),
+                    layers.Activation("tanh", dtype="float32")]
         self.decoder = keras.Sequential(decoder, name="decoder")
         self.build()
 
