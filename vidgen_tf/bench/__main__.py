@@ -29,7 +29,9 @@ def machine():
 
     from vidgen_tf.config import detect_device
 
-    return {"cores": os.cpu_count(), "python": platform.python_version(),
+    from vidgen_tf.bench.flops import cpu_model
+
+    return {"cores": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version(),
             "tensorflow": tf.__version__, "keras": keras.__version__,
             "device": detect_device(), "platform": platform.platform()}
 
@@ -38,7 +40,10 @@ def run_one(name, quick):
     """Run one benchmark in this process and print its result on one line (child side)."""
     import resource
 
+    from vidgen_tf.bench.flops import cpu_model
+
     result = load_all()[name].run(quick=quick)
+    result["cpu"] = cpu_model()
     # ru_maxrss is in KiB on Linux: this process's peak, TensorFlow's own footprint included.
     result["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                                       1)
@@ -68,9 +73,13 @@ def write_markdown(results, path):
         "# Benchmark results",
         "",
         "Written by `make bench` (`python -m vidgen_tf.bench`); each benchmark runs in its own "
-        "process. Re-run a benchmark when you change what it measures, and commit this file.",
+        "process. Re-run a benchmark when you change what it measures, and commit this file. "
+        "Machines of this kind differ a lot in speed (each entry names the CPU it ran on, and "
+        "the model entries the matmul peak measured in the same run): compare times on one "
+        "machine only.",
         "",
-        f"Machine: {info['cores']} CPU cores, device {info['device']}, TensorFlow "
+        f"Machine of the last run: {info.get('cpu', 'CPU')}, {info['cores']} cores, device "
+        f"{info['device']}, TensorFlow "
         f"{info['tensorflow']}, Keras {info['keras']}, Python {info['python']} "
         f"({info['platform']}).",
         "",
@@ -83,8 +92,9 @@ def write_markdown(results, path):
                   f"| peak memory (MiB) | {entry.get('peak_memory_mib', 'n/a')} |", ""]
         if entry.get("details"):
             lines += [entry["details"].rstrip(), ""]
-        lines += [f"Measured {entry['measured']}" + (" (quick run)" if entry["quick"] else "")
-                  + ".", ""]
+        where = f" on {entry['cpu']}" if entry.get("cpu") else ""
+        lines += [f"Measured {entry['measured']}{where}" + (" (quick run)" if entry["quick"]
+                                                             else "") + ".", ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
 

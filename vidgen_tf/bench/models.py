@@ -1,6 +1,12 @@
-"""Model benchmarks: each lesson's model trained by its recipe at the cpu profile, scored with
-the evaluation kit, and its train step timed compiled (as ``fit`` runs it) and eagerly (a
-plain ``tf.GradientTape`` loop running the same ``train_step`` op by op).
+"""Model benchmarks: each lesson's model trained by its recipe at the cpu profile for the
+recipe's steps (the quality bars hold for those steps, whatever the machine; the time it took
+is reported beside them), scored with the evaluation kit, and its train step timed compiled
+(as ``fit`` runs it) and eagerly (a plain ``tf.GradientTape`` loop running the same
+``train_step`` op by op), with its FLOPs counted from the traced graph and the GFLOP/s it
+reaches beside the machine's matmul peak (``vidgen_tf.bench.flops``).
+
+``train-steps`` builds every recipe at the cpu and the gpu profile's sizes (on the CPU, float32,
+no XLA) and reports parameters, FLOPs and the time of a train step, without training.
 
 The run folders go to ``runs/bench-NAME`` (ignored by git), so a benchmark can be inspected
 and its samples viewed with ``python -m vidgen_tf sample runs/bench-NAME``.
@@ -18,34 +24,52 @@ import numpy as np
 from vidgen_tf.bench import benchmark
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUDGET_SECONDS = 15 * 60
 
 
-def time_train_step(model, batch, steps=10, warmup=2):
+def time_train_step(model, batch, steps=10, warmup=2, eager=True):
     """Seconds per step of ``model``'s train step, compiled and eager.
 
     Compiled: ``train_on_batch`` (the ``tf.function`` that ``fit`` uses). Eager:
-    ``model.train_step(batch)`` called directly, every op dispatched from Python.
+    ``model.train_step(batch)`` called directly, every op dispatched from Python. The mean over
+    ``steps`` (make it a multiple of a GAN's ``r1_every``, so that the lazy R1 steps count as
+    often as in training).
 
     Returns:
-        ``(compiled_seconds, eager_seconds)`` medians per step.
+        ``(compiled_seconds, eager_seconds)`` means per step (eager None without ``eager``).
     """
     import tensorflow as tf
 
     def timed(step):
         for _ in range(warmup):
             step()
-        times = []
+        start = time.perf_counter()
         for _ in range(steps):
-            start = time.perf_counter()
             step()
-            times.append(time.perf_counter() - start)
-        return float(np.median(times))
+        return (time.perf_counter() - start) / steps
 
     compiled = timed(lambda: model.train_on_batch(batch))
+    if not eager:
+        return compiled, None
     tensors = tf.nest.map_structure(tf.convert_to_tensor, batch)
-    eager = timed(lambda: model.train_step(tensors))
-    return compiled, eager
+    return compiled, timed(lambda: model.train_step(tensors))
+
+
+def mean_step_flops(model, batch):
+    """FLOPs of an average train step: the graph's, plus its conditional branches weighed by
+    how often they run (a GAN's R1 penalty every ``r1_every`` steps; other conditionals are
+    counted in full, an upper bound)."""
+    from vidgen_tf.bench.flops import train_step_flops
+
+    counted = train_step_flops(model, batch)
+    every = getattr(model, "r1_every", 1) if getattr(model, "r1_gamma", 0) else 1
+    share = 1.0 / max(1, int(every))
+    return counted["always"] + share * sum(counted["branches"].values()), counted
+
+
+def _first_batch(recipe, profile):
+    batch = next(iter(recipe.data(profile, first_step=0)))      # videos, or a dict of arrays
+    return {k: np.asarray(v) for k, v in batch.items()} if isinstance(batch, dict) else (
+        np.asarray(batch))
 
 
 def _run(name, quick):
@@ -61,33 +85,40 @@ def _run(name, quick):
         out = os.path.join(REPO, "runs", f"bench-{name}")
         shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    model, metrics = train(recipe, profile, out, time_budget=None if quick else BUDGET_SECONDS,
-                           verbose=2)
+    model, metrics = train(recipe, profile, out, verbose=2)
     seconds = time.perf_counter() - start
-    batch = next(iter(recipe.data(profile, first_step=0)))      # videos, or a dict of arrays
-    batch = {k: np.asarray(v) for k, v in batch.items()} if isinstance(batch, dict) else (
-        np.asarray(batch))
-    compiled, eager = time_train_step(model, batch, steps=3 if quick else 10)
-    return model, metrics, seconds, compiled, eager, profile
+    batch = _first_batch(recipe, profile)
+    compiled, eager = time_train_step(model, batch, steps=4 if quick else 12)
+    flops, _ = mean_step_flops(model, batch)
+    return model, metrics, seconds, (compiled, eager, flops), profile
 
 
-def _timing_metrics(metrics, seconds, compiled, eager):
+def _timing_metrics(metrics, seconds, timing):
+    from vidgen_tf.bench.flops import matmul_peak_gflops
+
+    compiled, eager, flops = timing
+    achieved = flops / compiled / 1e9
+    peak = matmul_peak_gflops()
     return {"training steps": metrics["steps"],
             "training time (s)": round(metrics["train_seconds_this_session"], 1),
             "steps/s in fit": metrics["steps_per_second"],
             "compiled step (ms)": round(1000 * compiled, 1),
             "eager GradientTape step (ms)": round(1000 * eager, 1),
             "eager / compiled": round(eager / compiled, 2),
+            "GFLOP per step": round(flops / 1e9, 3),
+            "GFLOP/s (compiled step)": round(achieved, 1),
+            "matmul peak GFLOP/s": round(peak, 1),
+            "share of the matmul peak": round(achieved / peak, 3),
             "run incl. evaluation (s)": round(seconds, 1)}
 
 
 @benchmark("vae", "Lesson 01: VideoVAE on two moving digits, 64x64, 16 frames (recipe 'vae', "
-                  "cpu profile, at most 15 minutes)")
+                  "cpu profile, the recipe's 1800 steps)")
 def vae(quick=False):
-    model, metrics, seconds, compiled, eager, profile = _run("vae", quick)
+    model, metrics, seconds, timing, profile = _run("vae", quick)
     scores = metrics["scores"]
     result = {"held-out PSNR (dB)": round(scores["heldout_psnr_db"], 2),
-              **_timing_metrics(metrics, seconds, compiled, eager)}
+              **_timing_metrics(metrics, seconds, timing)}
     samples = scores.get("samples", {})
     result.update({f"samples {k}": round(v, 3) for k, v in samples.items()})
     details = (f"Held-out reconstruction PSNR over {scores['heldout_clips']} test clips (from "
@@ -101,10 +132,10 @@ def vae(quick=False):
                               "digit, 32x32, 16 frames (recipe 'vae-digits-1-32'; its samples "
                               "are the GAN's comparison)")
 def vae_digits_1_32(quick=False):
-    model, metrics, seconds, compiled, eager, profile = _run("vae-digits-1-32", quick)
+    model, metrics, seconds, timing, profile = _run("vae-digits-1-32", quick)
     scores = metrics["scores"]
     result = {"held-out PSNR (dB)": round(scores["heldout_psnr_db"], 2),
-              **_timing_metrics(metrics, seconds, compiled, eager)}
+              **_timing_metrics(metrics, seconds, timing)}
     result.update({f"samples {k}": round(v, 3) for k, v in scores.get("samples", {}).items()})
     details = ("The same VideoVAE and training as `vae`, on the slice the `gan` recipe trains on "
                "at the cpu profile, so that the two models' samples meet in one evaluation "
@@ -123,24 +154,75 @@ def real_displacement_range(setting, count=256):
 
 @benchmark("gan", "Lesson 02: class-conditional VideoGAN (sprite generator, projection video "
                   "and frame discriminators, auxiliary digit classifier) on one moving digit, "
-                  "32x32, 16 frames (recipe 'gan', cpu profile, at most "
-                  "15 minutes)")
+                  "32x32, 16 frames (recipe 'gan', cpu profile, the recipe's 2800 steps)")
 def gan(quick=False):
-    model, metrics, seconds, compiled, eager, profile = _run("gan", quick)
+    model, metrics, seconds, timing, profile = _run("gan", quick)
     from vidgen_tf.training.gan_recipe import setting
 
     samples = metrics["scores"]["samples"]
     low, high = real_displacement_range(setting(profile), 16 if quick else 256)
     result = {**{f"samples {k}": round(v, 3) for k, v in samples.items()},
               "real displacement p10": round(low, 3), "real displacement p90": round(high, 3),
-              **_timing_metrics(metrics, seconds, compiled, eager)}
+              **_timing_metrics(metrics, seconds, timing)}
     details = (f"Samples scored in the {metrics['scores']['setting']} setting with the "
                f"generator's averaged (EMA) weights, drawn for the digits 0-9 in turn "
                f"(label_accuracy: share of frames the kit's classifier reads as the digit "
                f"asked for); compare with the baseline table of "
                f"digits-1-32 and with the samples of `vae-digits-1-32` (the VAE on the same "
                f"slice). The real displacement range is the 10th to 90th percentile of the "
-               f"per-clip mean displacement of 256 real validation clips. Reproduce (with "
-               f"the benchmark's budget): `python -m vidgen_tf train gan --profile cpu --out "
-               f"runs/gan --time-budget 900`.\n")
+               f"per-clip mean displacement of 256 real validation clips. Reproduce: "
+               f"`python -m vidgen_tf train gan --profile cpu --out runs/gan`.\n")
     return {"metrics": result, "details": details}
+
+
+def step_profile(recipe, profile):
+    """Parameters, FLOPs and the compiled time of one train step of ``recipe`` built at
+    ``profile``'s sizes, on whatever device runs this (float32, no XLA: on a CPU, the gpu
+    profile's mixed precision and XLA would only slow it down)."""
+    from vidgen_tf.training.precision import set_precision
+
+    profile = profile.replace(precision="float32", jit_compile=False)
+    set_precision(profile)
+    model = recipe.build(profile)
+    batch = _first_batch(recipe, profile)
+    every = int(getattr(model, "r1_every", 1) or 1)
+    compiled, _ = time_train_step(model, batch, steps=every, warmup=1, eager=False)
+    flops, _ = mean_step_flops(model, batch)
+    return {"parameters": int(model.count_params()), "batch": recipe.batch_size(profile),
+            "flops": flops, "seconds": compiled}
+
+
+@benchmark("train-steps", "Every recipe's train step at the cpu and the gpu profile's sizes, "
+                          "run here (float32, no XLA): parameters, FLOPs, time, GFLOP/s")
+def train_steps(quick=False):
+    from vidgen_tf.bench.flops import matmul_peak_gflops
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.training.recipes import RECIPES, _load_builtin
+
+    _load_builtin()
+    peak = matmul_peak_gflops()
+    profiles = ("smoke",) if quick else ("cpu", "gpu")
+    rows, steps = [], []
+    for name in sorted(RECIPES):
+        for profile_name in profiles:
+            entry = step_profile(RECIPES[name], get_profile(profile_name))
+            achieved = entry["flops"] / entry["seconds"] / 1e9
+            steps.append({"recipe": name, "profile": profile_name, **entry,
+                          "gflops_per_second": achieved})
+            rows.append(f"| {name} | {profile_name} | {entry['parameters']:,} | "
+                        f"{entry['batch']} | {entry['flops'] / 1e9:.2f} | "
+                        f"{1000 * entry['seconds']:.0f} | {achieved:.1f} | "
+                        f"{achieved / peak:.0%} |")
+    details = ("One train step per recipe and profile, built at the profile's sizes and run on "
+               "this machine's CPU in float32 without XLA (the gpu profile's own settings, "
+               "mixed precision and XLA, are for GPUs): parameters, clips per step, FLOPs of "
+               "an average step (matrix products and convolutions with their gradients, "
+               "counted from the traced graph; a GAN's lazy R1 penalty weighed by how often it "
+               "runs), the mean time of a compiled step, the GFLOP/s it reaches and its share "
+               "of the machine's float32 matmul peak measured in the same run "
+               f"({peak:.1f} GFLOP/s).\n\n"
+               "| recipe | profile | parameters | clips/step | GFLOP/step | step (ms) | "
+               "GFLOP/s | of peak |\n|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+               + "\n")
+    return {"metrics": {"matmul peak GFLOP/s": round(peak, 1)}, "details": details,
+            "steps": steps}
