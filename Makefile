@@ -6,7 +6,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test test-unit test-notebooks bench release check-release notebooks clean
+.PHONY: install lab test test-unit test-notebooks test-oldest bench release check-release \
+	notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "vidgen_tf needs Python 3.10 or newer: run make PYTHON=python3.11 ...")'
@@ -39,6 +40,27 @@ test-notebooks: install
 	VIDGEN_RUNS=$$runs VIDGEN_PROFILE=smoke $(PY) -m pytest -q $(NBVAL) notebooks; \
 	status=$$?; rm -rf $$runs; exit $$status
 
+# The same tests in a second environment with the floors of requirements.txt pinned (every
+# `>=X` installed as `==X`): the oldest versions the course promises to run on.
+OLD_VENV  := .venv-oldest
+OLD_PY    := $(OLD_VENV)/bin/python
+OLD_STAMP := $(OLD_VENV)/.installed
+
+$(OLD_STAMP): requirements.txt pyproject.toml
+	test -x $(OLD_PY) || $(PYTHON) -m venv $(OLD_VENV)
+	$(OLD_PY) -m pip install --quiet --upgrade pip
+	sed -E -e '/^#/d' -e 's/>=([^,]+)(,.*)?$$/==\1/' requirements.txt > $(OLD_VENV)/floors.txt
+	$(OLD_PY) -m pip install --quiet -r $(OLD_VENV)/floors.txt
+	$(OLD_PY) -m pip install --quiet --no-deps -e .
+	touch $(OLD_STAMP)
+
+test-oldest: $(OLD_STAMP)
+	$(OLD_PY) -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy|scipy|moviepy) '
+	VIDGEN_PROFILE=smoke $(OLD_PY) -m pytest -q tests
+	@runs=$$(mktemp -d -t vidgen_runs.XXXXXX); \
+	VIDGEN_RUNS=$$runs VIDGEN_PROFILE=smoke $(OLD_PY) -m pytest -q $(NBVAL) notebooks; \
+	status=$$?; rm -rf $$runs; exit $$status
+
 # Benchmarks: writes benchmarks/results.md and benchmarks/results.json.
 bench: install
 	$(PY) -m vidgen_tf.bench
@@ -56,4 +78,4 @@ notebooks: install
 	$(PY) -m vidgen_tf.course release
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(OLD_VENV) .pytest_cache build *.egg-info
