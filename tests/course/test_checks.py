@@ -1,46 +1,136 @@
+import os
+import re
+
+import nbformat
 import numpy as np
 import pytest
 
+import vidgen_tf.data
+import vidgen_tf.data.physics
+from tests.conftest import REPO
 from vidgen_tf.course import EXERCISES, check_exercise
+from vidgen_tf.course.checks import resolve
+from vidgen_tf.course.grade import check_cells
+from vidgen_tf.course.release import lesson_files
 from vidgen_tf.data import bounce_step
-from vidgen_tf.metrics import frame_differences, frechet_distance_from_features, psnr
-from vidgen_tf.losses import (elbo, gaussian_kl, gradient_penalty, hinge_d_loss,
-                              nonsaturating_g_loss, r1_penalty, reparameterize)
-from vidgen_tf.metrics.scores import consistent_share, step_lengths
-from vidgen_tf.models.latent_paths import latent_loop
+from vidgen_tf.losses import gaussian_kl
+from vidgen_tf.metrics import frame_differences
+
+NOTEBOOKS = os.path.join(REPO, "notebooks")
+TRIPPED = "the reference it is compared with: write it yourself"
 
 
-def _psnr_frame(frame, reference):
-    return float(psnr(frame[None, None], reference[None, None])[0])
+def _reader_answers():
+    """``{exercise_id: answer}``: the solution cells of the reader's edition (notebooks/),
+    run in a namespace of their own (numpy as ``np``, tensorflow as ``tf``)."""
+    import tensorflow as tf
+
+    answers = {}
+    for name in lesson_files(NOTEBOOKS):
+        notebook = nbformat.read(os.path.join(NOTEBOOKS, name), as_version=4)
+        namespace = {"np": np, "tf": tf}
+        for cell in notebook.cells:
+            if cell.cell_type == "code" and "# BEGIN SOLUTION" in cell.source:
+                exec(cell.source, namespace)
+        for exercise_id, cell in check_cells(notebook).items():
+            function = re.search(r"check_exercise\(\s*['\"][^'\"]+['\"],\s*(\w+)", cell.source)
+            answers[exercise_id] = namespace[function.group(1)]
+    return answers
 
 
-REFERENCES = {"0.1": bounce_step, "0.2": frame_differences, "0.3": _psnr_frame,
-              "1.1": reparameterize, "1.2": gaussian_kl, "1.3": elbo, "1.4": latent_loop,
-              "2.1": hinge_d_loss, "2.2": nonsaturating_g_loss,
-              "2.3": lambda critic, real, fake, mix: gradient_penalty(critic, real, fake, mix=mix),
-              "2.4": r1_penalty,
-              "8.1": frechet_distance_from_features, "8.2": consistent_share,
-              "8.3": lambda centres: step_lengths(centres).mean()}
+READER = _reader_answers()
 
 
-@pytest.mark.parametrize("exercise_id", sorted(REFERENCES))
-def test_reference_answers_pass_with_one_deterministic_line(exercise_id, capsys):
-    check_exercise(exercise_id, REFERENCES[exercise_id])
+def _honest_bounce(position, velocity, low, high):
+    """The reader's edition's bounce_step (exercise 0.1), written out."""
+    return READER["0.1"](position, velocity, low, high)
+
+
+@pytest.mark.parametrize("exercise_id", sorted(READER))
+def test_reader_answers_pass_with_one_deterministic_line(exercise_id, capsys):
+    check_exercise(exercise_id, READER[exercise_id])
     first = capsys.readouterr().out
-    check_exercise(exercise_id, REFERENCES[exercise_id])      # fresh random inputs
+    check_exercise(exercise_id, READER[exercise_id])          # fresh random inputs
     assert capsys.readouterr().out == first
     assert first.startswith(f"Exercise {exercise_id} passed: ") and first.count("\n") == 1
 
 
-def test_every_registered_exercise_has_a_reference_here():
-    check_exercise("0.1", bounce_step)                       # imports the registry
-    assert set(REFERENCES) <= set(EXERCISES)
-    assert set(EXERCISES) == set(REFERENCES)
+def test_every_registered_exercise_has_a_reader_answer_and_a_reference():
+    check_exercise("0.1", READER["0.1"])                     # imports the registry
+    assert set(READER) == set(EXERCISES)
+    for ex in EXERCISES.values():
+        assert ex.reimplements and all(callable(resolve(name)) for name in ex.reimplements)
+
+
+@pytest.mark.parametrize("exercise_id", sorted(READER))
+def test_the_reference_itself_is_refused(exercise_id):
+    name = EXERCISES[exercise_id].reimplements[0]
+    with pytest.raises(AssertionError, match=rf"Exercise {exercise_id} failed: your answer is "
+                                             rf"{re.escape(name)}, {TRIPPED}\.$"):
+        check_exercise(exercise_id, resolve(name))
+
+
+@pytest.mark.parametrize("exercise_id", sorted(READER))
+def test_an_answer_that_calls_the_reference_fails(exercise_id):
+    name = EXERCISES[exercise_id].reimplements[0]
+    reference = resolve(name)
+
+    def wraps(*args, **kwargs):
+        return reference(*args, **kwargs)
+
+    with pytest.raises(AssertionError, match=rf"Exercise {exercise_id} failed: your answer "
+                                             rf"calls {re.escape(name)}, {TRIPPED}\.$"):
+        check_exercise(exercise_id, wraps)
+    assert reference is resolve(name) and reference.__code__.co_name == name.rsplit(".")[-1]
+
+
+def test_an_answer_that_imports_the_reference_fails_through_every_name():
+    from vidgen_tf.data.physics import bounce_step as imported      # the defining module
+
+    message = f"your answer calls vidgen_tf.data.bounce_step, {TRIPPED}"
+    for answer in (lambda p, v, low, high: bounce_step(p, v, low, high),   # imported above
+                   lambda p, v, low, high: imported(p, v, low, high),
+                   lambda p, v, low, high: vidgen_tf.data.bounce_step(p, v, low, high),
+                   lambda p, v, low, high: vidgen_tf.data.physics.bounce_step(p, v, low, high)):
+        with pytest.raises(AssertionError, match=message):
+            check_exercise("0.1", answer)
+    with pytest.raises(AssertionError, match="your answer calls vidgen_tf.metrics.frame_diff"):
+        check_exercise("0.2", lambda video: frame_differences(video).copy())
+
+
+def test_the_reference_is_restored_after_any_check():
+    code = bounce_step.__code__
+
+    def crashes_after_trying(position, velocity, low, high):
+        try:
+            bounce_step(position, velocity, low, high)
+        except Exception:
+            pass
+        raise ValueError("my own bug")
+
+    with pytest.raises(AssertionError):
+        check_exercise("0.1", lambda p, v, low, high: bounce_step(p, v, low, high))
+    with pytest.raises(ValueError, match="my own bug"):
+        check_exercise("0.1", crashes_after_trying)
+    assert bounce_step.__code__ is code
+    assert vidgen_tf.data.bounce_step is vidgen_tf.data.physics.bounce_step is bounce_step
+    position, velocity = bounce_step(np.array([4.5]), np.array([1.0]), 0.0, 5.0)
+    assert position[0] == pytest.approx(4.5) and velocity[0] == -1.0
+
+
+def test_other_package_functions_stay_usable_in_an_answer():
+    def elbo_with_the_package_kl(x, x_hat, mean, log_var, beta, sigma):
+        n = np.prod(np.shape(x)[1:])
+        log_likelihood = (-np.sum((x - x_hat) ** 2, axis=(1, 2, 3, 4)) / (2 * sigma**2)
+                          - n * np.log(sigma) - 0.5 * n * np.log(2 * np.pi))
+        return log_likelihood - beta * np.asarray(gaussian_kl(mean, log_var))
+
+    check_exercise("1.3", elbo_with_the_package_kl)        # gaussian_kl is 1.2's reference
 
 
 def test_a_bounce_without_velocity_flip_is_caught():
     def forgets_velocity(position, velocity, low, high):
-        new_position, _ = bounce_step(position, velocity, low, high)
+        new_position, _ = _honest_bounce(position, velocity, low, high)
         return new_position, velocity
 
     with pytest.raises(AssertionError, match=r"Exercise 0.1 failed: new_velocity differs at"):
@@ -59,7 +149,7 @@ def test_a_bounce_that_clamps_instead_of_mirroring_is_caught():
 
 def test_changing_the_given_arrays_is_caught():
     def in_place(position, velocity, low, high):
-        new_position, new_velocity = bounce_step(position, velocity, low, high)
+        new_position, new_velocity = _honest_bounce(position, velocity, low, high)
         position[...] = new_position
         return new_position, new_velocity
 

@@ -1,9 +1,12 @@
 """Grading real notebooks: the reader's and student editions of every lesson, and planted
-failures (an infinite loop, a kernel crash, forged outputs, a file that is not JSON)."""
+failures (an infinite loop, a kernel crash, forged outputs, a file that is not JSON, answers
+that use the reference); the command line's exit codes for the instructor's mistakes."""
 
 import copy
 import csv
 import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -59,13 +62,22 @@ def graded(tmp_path_factory):
     check_cells(forged)["0.1"].source = (f'# NBVAL_CHECK_OUTPUT\n# check_exercise("0.1", bounce_step)\n'
                                          f'print({line!r})')
 
+    # Copied: 0.1 is the package's bounce_step imported, 0.2 calls the package's
+    # frame_differences (imported by the notebook's first cell).
+    copier = _replace_function(copy.deepcopy(reader), "motion_map",
+                               "    return frame_differences(video)")
+    answer = next(c for c in copier.cells if c.cell_type == "code"
+                  and c.source.startswith("def bounce_step("))
+    answer.source = "from vidgen_tf.data import bounce_step"
+
     # Deleted: the student removed the check cell of exercise 0.3.
     deleted = copy.deepcopy(reader)
     deleted.cells.remove(check_cells(deleted)["0.3"])
 
     paths = [_write(folder, "reader", reader), _write(folder, "student", student),
              _write(folder, "looping", looping), _write(folder, "crashing", crashing),
-             _write(folder, "forger", forged), _write(folder, "deleter", deleted)]
+             _write(folder, "forger", forged), _write(folder, "deleter", deleted),
+             _write(folder, "copier", copier)]
     broken = folder / "mallory" / LESSON
     broken.parent.mkdir()
     broken.write_text('{"cells": [')
@@ -110,6 +122,16 @@ def test_forged_outputs_do_not_pass(graded):
     assert _scores(table, "forger") == {"0.1": 0, "0.2": 0, "0.3": 0}
 
 
+def test_answers_that_use_the_reference_fail_and_are_flagged(graded):
+    table, _ = graded
+    assert _scores(table, "copier") == {"0.1": 0, "0.2": 0, "0.3": 1}
+    assert {table[("copier", e)].status for e in ("0.1", "0.2")} == {"uses reference"}
+    assert ("your answer is vidgen_tf.data.bounce_step, the reference it is compared with: "
+            "write it yourself") in table[("copier", "0.1")].detail
+    assert ("your answer calls vidgen_tf.metrics.frame_differences"
+            in table[("copier", "0.2")].detail)
+
+
 def test_deleted_check_cell_scores_zero(graded):
     table, _ = graded
     assert _scores(table, "deleter") == {"0.1": 1, "0.2": 1, "0.3": 0}
@@ -126,13 +148,15 @@ def test_reports(graded):
     table, out = graded
     with open(out + ".csv") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == len(table) == 7 * 3
+    assert len(rows) == len(table) == 8 * 3
     assert {r["status"] for r in rows} == {"passed", "failed", "not run", "missing",
-                                           "invalid notebook"}
+                                           "invalid notebook", "uses reference"}
     markdown = open(out + ".md").read()
     assert "| reader | 1 | 1 | 1 | 3/3 |" in markdown
     assert "| looping | 1 | 0 | 1 | 2/3 |" in markdown
     assert "- crashing, exercise 0.3: not run" in markdown
+    assert "- copier, exercise 0.1: uses reference (AssertionError: Exercise 0.1 failed: your " \
+           "answer is vidgen_tf.data.bounce_step" in markdown
 
 
 @pytest.mark.parametrize("lesson", [n for n in lesson_files(NOTEBOOKS) if n != LESSON])
@@ -174,3 +198,52 @@ def test_notebook_time_limit_keeps_the_points_already_earned(tmp_path):
     results = grade([path], NOTEBOOKS, str(tmp_path / "report"), cell_timeout=300,
                     total_timeout=60, log=lambda line: None)
     assert {r.exercise: r.points for r in results} == {"0.1": 1, "0.2": 1, "0.3": 1}
+
+
+def _grade_command(cwd, *args):
+    """Run ``python -m vidgen_tf.course grade ARGS`` in ``cwd``; the CompletedProcess."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([REPO, os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, "-m", "vidgen_tf.course", "grade", *args], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=600)
+
+
+def _one_error_line(stderr):
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize("reference", [None, "notebookz"])
+def test_a_wrong_reference_folder_stops_before_grading(tmp_path, reference):
+    submission = tmp_path / "alice" / LESSON
+    submission.parent.mkdir()
+    submission.write_bytes(open(os.path.join(NOTEBOOKS, LESSON), "rb").read())
+    args = [str(submission)] + (["--reference", reference] if reference else [])
+    run = _grade_command(tmp_path, *args)           # no notebooks/ in this folder
+    assert run.returncode == 2
+    line = _one_error_line(run.stderr)
+    assert str(tmp_path / (reference or "notebooks")) in line
+    assert "does not exist: expected the folder of the instructor's" in line
+    assert "grading" not in run.stdout and not (tmp_path / "report.csv").exists()
+
+
+def test_a_reference_folder_without_lessons_stops_before_grading(tmp_path):
+    (tmp_path / "empty").mkdir()
+    run = _grade_command(tmp_path, "x.ipynb", "--reference", "empty")
+    assert run.returncode == 2
+    assert "holds no lesson notebook" in _one_error_line(run.stderr)
+
+
+def test_a_missing_submission_is_reported_and_the_others_are_graded(tmp_path):
+    present = tmp_path / "bob" / LESSON          # not JSON: graded at once, without a kernel
+    present.parent.mkdir()
+    present.write_text('{"cells": [')
+    missing = tmp_path / "carol" / LESSON
+    run = _grade_command(tmp_path, str(missing), str(present), "--reference", NOTEBOOKS)
+    assert run.returncode == 1
+    assert f"missing: {missing} does not exist (not graded)" in run.stdout
+    assert str(missing) in _one_error_line(run.stderr)
+    with open(tmp_path / "report.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["student"] for r in rows} == {"bob"} and len(rows) == 3

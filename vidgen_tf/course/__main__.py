@@ -4,6 +4,8 @@
     python -m vidgen_tf.course check-release
     python -m vidgen_tf.course grade SUBMISSIONS... [--out report] [--reference notebooks]
                                      [--cell-timeout 120] [--timeout 1800]
+        exit code 2 (nobody graded) if the reference folder is wrong; 1 if a submission
+        path does not exist (the others are graded).
     python -m vidgen_tf.course execute NOTEBOOKS... [--profile cpu]
     python -m vidgen_tf.course sync-colab [--notebooks notebooks]
 """
@@ -59,10 +61,19 @@ def main(argv=None):
             return 1
         print("lessons/ is up to date")
     elif args.command == "grade":
-        from vidgen_tf.course.grade import grade
+        from vidgen_tf.course.grade import SetupError, collect_submissions, grade
 
-        grade(args.submissions, args.reference, args.out, args.cell_timeout, args.timeout,
-              args.profile)
+        try:
+            grade(args.submissions, args.reference, args.out, args.cell_timeout, args.timeout,
+                  args.profile)
+        except SetupError as error:       # the instructor's mistake: nobody was graded
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        missing = collect_submissions(args.submissions)[1]
+        if missing:
+            print(f"error: {len(missing)} submission path(s) not found: {', '.join(missing)}",
+                  file=sys.stderr)
+            return 1
     elif args.command == "execute":
         from vidgen_tf.course.execute import execute_notebook
 

@@ -15,12 +15,20 @@ line::
     from vidgen_tf.course import check_exercise
     check_exercise("0.1", bounce_step)
 
+Each exercise names the package function(s) it reimplements. While the student's function
+runs, those functions are tripwires: an answer that calls the reference it is compared with
+(through any name: ``vidgen_tf.data.bounce_step``, ``vidgen_tf.data.physics.bounce_step``, a
+name imported in the notebook) fails, and so does an answer that *is* the reference. The
+expected values are computed with the real functions, between the student's calls.
+
 Introduced in lesson 00.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import importlib
 from typing import Callable
 
 import numpy as np
@@ -35,11 +43,15 @@ class Exercise:
         title: str. What the student writes.
         check: callable ``check(answer, rng) -> str`` returning the success detail, raising
             ``AssertionError`` on a wrong answer.
+        reimplements: tuple of str, dotted names of the package functions the exercise asks
+            the student to write (``"vidgen_tf.data.bounce_step"``): tripwires while the
+            answer runs.
     """
 
     id: str
     title: str
     check: Callable
+    reimplements: tuple = ()
 
     @property
     def lesson(self) -> int:
@@ -49,13 +61,18 @@ class Exercise:
 EXERCISES: dict[str, Exercise] = {}
 
 
-def exercise(exercise_id: str, title: str):
-    """Decorator registering ``check(answer, rng) -> str`` as exercise ``exercise_id``."""
+def exercise(exercise_id: str, title: str, reimplements):
+    """Decorator registering ``check(answer, rng) -> str`` as exercise ``exercise_id``.
+
+    ``reimplements``: the dotted name (or a tuple of them) of the package function(s) the
+    student writes again; the answer may not call them or be them.
+    """
+    names = (reimplements,) if isinstance(reimplements, str) else tuple(reimplements)
 
     def register(check):
         if exercise_id in EXERCISES:
             raise ValueError(f"Exercise {exercise_id} is registered twice.")
-        EXERCISES[exercise_id] = Exercise(exercise_id, title, check)
+        EXERCISES[exercise_id] = Exercise(exercise_id, title, check, names)
         return check
 
     return register
@@ -81,13 +98,77 @@ def check_exercise(exercise_id: str, answer) -> None:
         raise AssertionError(f"Exercise {ex.id}: expected your function ({ex.title}), got "
                              f"{type(answer).__name__}.")
     try:
-        detail = ex.check(answer, np.random.default_rng())
+        refuse_reference(answer, ex.reimplements)
+        detail = ex.check(guarded(answer, ex.reimplements), np.random.default_rng())
     except NotImplementedError:
         raise AssertionError(f"Exercise {ex.id} not done yet: {ex.title} still raises "
                              f"NotImplementedError. Replace the stub with your code.") from None
-    except AssertionError as error:
+    except (AssertionError, ReferenceUsed) as error:
         raise AssertionError(f"Exercise {ex.id} failed: {error}") from None
     print(f"Exercise {ex.id} passed: {detail}")
+
+
+REFERENCE_USED = "the reference it is compared with: write it yourself"
+
+
+class ReferenceUsed(Exception):
+    """An answer called (or is) the package function it is compared with."""
+
+
+def resolve(name):
+    """The function named by a dotted path, ``"vidgen_tf.data.bounce_step"``."""
+    module, attribute = name.rsplit(".", 1)
+    return getattr(importlib.import_module(module), attribute)
+
+
+def refuse_reference(answer, names):
+    """Raise ``ReferenceUsed`` if ``answer`` is one of the functions ``names`` (or shares its
+    code)."""
+    for name in names:
+        reference = resolve(name)
+        if answer is reference or getattr(answer, "__code__", None) is reference.__code__:
+            raise ReferenceUsed(f"your answer is {name}, {REFERENCE_USED}.")
+
+
+def _tripwire(*args, **kwargs):
+    """Stands in for a reference while an answer runs: its code, renamed after the reference,
+    runs with the reference's module globals, hence the imports here."""
+    import sys
+
+    from vidgen_tf.course.checks import REFERENCE_USED, ReferenceUsed
+
+    name = sys._getframe().f_code.co_name
+    raise ReferenceUsed(f"your answer calls {name}, {REFERENCE_USED}.")
+
+
+@contextlib.contextmanager
+def tripwires(names):
+    """Context in which every function in ``names`` raises ``ReferenceUsed`` when called.
+
+    The functions' code is swapped, not the module attributes, so that every name bound to
+    them trips: ``vidgen_tf.data.bounce_step``, ``vidgen_tf.data.physics.bounce_step``, and
+    names imported into a notebook before the check. Restored on exit, even on error.
+    """
+    functions = [(resolve(name), name) for name in names]
+    saved = [(function, function.__code__) for function, _ in functions]
+    try:
+        for function, name in functions:
+            function.__code__ = _tripwire.__code__.replace(co_name=name)
+        yield
+    finally:
+        for function, code in reversed(saved):
+            function.__code__ = code
+
+
+def guarded(answer, names):
+    """``answer``, run with the functions ``names`` turned into tripwires during each call
+    (the check computes its expected values with the real ones, between calls)."""
+
+    def run(*args, **kwargs):
+        with tripwires(names):
+            return answer(*args, **kwargs)
+
+    return run
 
 
 def compare(name, got, expected, case, rtol=1e-5, atol=1e-5):

@@ -10,11 +10,16 @@ For each submitted notebook:
 3. Run the notebook with ``pytest --nbval-lax`` at the ``smoke`` profile, in a temporary
    folder that holds nothing but the submission, with a time limit per cell and one for the
    whole notebook. A hanging cell is interrupted; a crashed kernel fails the cells after it.
-4. Score each exercise: its check cell passed (1 point) or not (0), with the reason.
+4. Score each exercise: its check cell passed (1 point) or not (0), with the reason. An
+   answer that calls (or is) the package function it is compared with fails, flagged
+   ``uses reference`` (``checks.py`` trips the reference while the answer runs).
 
 A submission that is not valid JSON, hangs, or kills its kernel is graded (zero where it
-failed) and the grader goes on to the next one. Reports: ``report.csv`` (one row per student
-and exercise) and ``report.md`` (a table per lesson, then the reasons for lost points).
+failed) and the grader goes on to the next one. A submission path that does not exist is
+reported and skipped; the others are graded. The instructor's own mistakes (no reference
+folder, no nbval) raise ``SetupError`` before anyone is graded. Reports: ``report.csv`` (one
+row per student and exercise) and ``report.md`` (a table per lesson, then the reasons for
+lost points).
 
 Run ``python -m vidgen_tf.course grade SUBMISSIONS... --out report``.
 
@@ -33,7 +38,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+
 import nbformat
+
+from vidgen_tf.course.checks import REFERENCE_USED
+from vidgen_tf.course.release import lesson_files
 
 CHECK_MARKER = "NBVAL_CHECK_OUTPUT"
 CHECK_CALL = re.compile(r"check_exercise\(\s*['\"]([^'\"]+)['\"]")
@@ -46,7 +55,7 @@ class Result:
     student: str
     lesson: str
     exercise: str
-    status: str          # "passed", "failed", "missing", "not run", "invalid notebook"
+    status: str  # "passed", "failed", "uses reference", "missing", "not run", "invalid notebook"
     points: int
     detail: str = ""
 
@@ -239,7 +248,7 @@ def grade_one(path, reference_dir, cell_timeout=120, total_timeout=1800, profile
                                "the check cell of this exercise was deleted"))
         elif number in results:
             passed, reason = results[number]
-            rows.append(Result(student, lesson, exercise_id, "passed" if passed else "failed",
+            rows.append(Result(student, lesson, exercise_id, _status(passed, reason),
                                int(passed), reason))
         else:
             stops = [n for n in sorted(results) if n < number and not results[n][0]]
@@ -247,6 +256,13 @@ def grade_one(path, reference_dir, cell_timeout=120, total_timeout=1800, profile
                    if stops else "the run stopped before this check")
             rows.append(Result(student, lesson, exercise_id, "not run", 0, problem or why))
     return rows
+
+
+def _status(passed, reason):
+    """``passed``, ``failed``, or ``uses reference`` for an answer that called its reference."""
+    if passed:
+        return "passed"
+    return "uses reference" if REFERENCE_USED in reason else "failed"
 
 
 def _exercise_key(exercise_id):
@@ -289,6 +305,44 @@ def write_reports(results, out):
     return csv_path, md_path
 
 
+class SetupError(Exception):
+    """The instructor's mistake (no reference notebooks, no nbval): nobody can be graded."""
+
+
+def check_setup(reference_dir):
+    """Raise ``SetupError`` unless nbval is installed and ``reference_dir`` holds lessons."""
+    if importlib.util.find_spec("nbval") is None:
+        raise SetupError("grading needs nbval: pip install nbval (it is in requirements.txt "
+                         "and in the package's [dev] extra)")
+    expected = ("expected the folder of the instructor's executed lesson notebooks "
+                "(NN_name.ipynb, the repository's notebooks/); pass it with --reference")
+    if not os.path.isdir(reference_dir):
+        raise SetupError(f"reference folder {os.path.abspath(reference_dir)} does not exist: "
+                         f"{expected}")
+    if not lesson_files(reference_dir):
+        raise SetupError(f"reference folder {os.path.abspath(reference_dir)} holds no lesson "
+                         f"notebook: {expected}")
+
+
+def collect_submissions(submissions):
+    """The notebooks to grade, and the given paths that do not exist.
+
+    Returns:
+        ``(paths, missing)``: folders are searched for ``*.ipynb`` (checkpoints skipped).
+    """
+    paths, missing = [], []
+    for item in submissions:
+        if os.path.isdir(item):
+            for root, _, files in sorted(os.walk(item)):
+                paths += [os.path.join(root, f) for f in sorted(files) if f.endswith(".ipynb")
+                          and ".ipynb_checkpoints" not in root]
+        elif os.path.exists(item):
+            paths.append(item)
+        else:
+            missing.append(item)
+    return paths, missing
+
+
 def grade(submissions, reference_dir="notebooks", out="report", cell_timeout=120,
           total_timeout=1800, profile="smoke", log=print):
     """Grade every submission and write the reports.
@@ -303,19 +357,15 @@ def grade(submissions, reference_dir="notebooks", out="report", cell_timeout=120
         log: callable for progress lines.
 
     Returns:
-        list of ``Result``.
+        list of ``Result`` (none for a submission path that does not exist: it is logged).
+
+    Raises:
+        SetupError: before grading anyone, if ``reference_dir`` or nbval is missing.
     """
-    if importlib.util.find_spec("nbval") is None:
-        raise RuntimeError("Grading needs nbval: pip install nbval (it is in requirements.txt "
-                           "and in the package's [dev] extra).")
-    paths = []
-    for item in submissions:
-        if os.path.isdir(item):
-            for root, _, files in sorted(os.walk(item)):
-                paths += [os.path.join(root, f) for f in sorted(files) if f.endswith(".ipynb")
-                          and ".ipynb_checkpoints" not in root]
-        else:
-            paths.append(item)
+    check_setup(reference_dir)
+    paths, missing = collect_submissions(submissions)
+    for path in missing:
+        log(f"missing: {path} does not exist (not graded)")
     results = []
     for i, path in enumerate(paths, 1):
         log(f"[{i}/{len(paths)}] grading {path} ...")

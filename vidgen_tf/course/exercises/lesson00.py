@@ -9,7 +9,8 @@ from vidgen_tf.data.physics import bounce_step
 from vidgen_tf.metrics.motion import frame_differences
 
 
-@exercise("0.1", "bounce_step(position, velocity, low, high)")
+@exercise("0.1", "bounce_step(position, velocity, low, high)",
+          reimplements="vidgen_tf.data.bounce_step")
 def check_bounce_step(answer, rng):
     cases = 400
     low = rng.uniform(-5.0, 5.0)
@@ -36,7 +37,7 @@ def check_bounce_step(answer, rng):
     return f"bounce_step agrees with vidgen_tf.data.bounce_step on {cases} random cases."
 
 
-@exercise("0.2", "motion_map(video)")
+@exercise("0.2", "motion_map(video)", reimplements="vidgen_tf.metrics.frame_differences")
 def check_motion_map(answer, rng):
     trials = 5
     for _ in range(trials):
@@ -49,7 +50,7 @@ def check_motion_map(answer, rng):
             f"{trials} random videos.")
 
 
-@exercise("0.3", "psnr_from_definition(frame, reference)")
+@exercise("0.3", "psnr_from_definition(frame, reference)", reimplements="vidgen_tf.metrics.psnr")
 def check_psnr(answer, rng):
     from vidgen_tf.metrics import psnr
 

@@ -13,7 +13,8 @@ def _shape(rng):
     return (int(rng.integers(1, 5)),) + tuple(int(s) for s in rng.integers(1, 6, size=rng.integers(1, 4)))
 
 
-@exercise("1.1", "sample_latent(mean, log_var, noise)")
+@exercise("1.1", "sample_latent(mean, log_var, noise)",
+          reimplements="vidgen_tf.losses.reparameterize")
 def check_reparameterize(answer, rng):
     trials = 10
     for _ in range(trials):
@@ -26,7 +27,8 @@ def check_reparameterize(answer, rng):
             f"batches.")
 
 
-@exercise("1.2", "kl_to_standard_normal(mean, log_var)")
+@exercise("1.2", "kl_to_standard_normal(mean, log_var)",
+          reimplements="vidgen_tf.losses.gaussian_kl")
 def check_kl(answer, rng):
     trials = 10
     for _ in range(trials):
@@ -40,7 +42,8 @@ def check_kl(answer, rng):
     return f"kl_to_standard_normal agrees with vidgen_tf.losses.gaussian_kl on {trials} batches."
 
 
-@exercise("1.3", "elbo_per_clip(x, x_hat, mean, log_var, beta, sigma)")
+@exercise("1.3", "elbo_per_clip(x, x_hat, mean, log_var, beta, sigma)",
+          reimplements="vidgen_tf.losses.elbo")
 def check_elbo(answer, rng):
     trials = 10
     for _ in range(trials):
@@ -57,7 +60,8 @@ def check_elbo(answer, rng):
     return f"elbo_per_clip agrees with vidgen_tf.losses.elbo on {trials} random batches."
 
 
-@exercise("1.4", "latent_circle(center, u, v, radius, steps)")
+@exercise("1.4", "latent_circle(center, u, v, radius, steps)",
+          reimplements="vidgen_tf.models.latent_paths.latent_loop")
 def check_loop(answer, rng):
     trials = 10
     for _ in range(trials):

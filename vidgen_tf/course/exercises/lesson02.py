@@ -16,7 +16,8 @@ def _logits(rng):
             (rng.normal(size=n) * scale + rng.normal()).astype(np.float32))
 
 
-@exercise("2.1", "hinge_discriminator_loss(real_logits, fake_logits)")
+@exercise("2.1", "hinge_discriminator_loss(real_logits, fake_logits)",
+          reimplements="vidgen_tf.losses.hinge_d_loss")
 def check_hinge(answer, rng):
     trials = 20
     for _ in range(trials):
@@ -26,7 +27,8 @@ def check_hinge(answer, rng):
     return f"hinge_discriminator_loss agrees with vidgen_tf.losses.hinge_d_loss on {trials} batches."
 
 
-@exercise("2.2", "nonsaturating_generator_loss(fake_logits)")
+@exercise("2.2", "nonsaturating_generator_loss(fake_logits)",
+          reimplements="vidgen_tf.losses.nonsaturating_g_loss")
 def check_nonsaturating(answer, rng):
     trials = 20
     for _ in range(trials):
@@ -52,7 +54,8 @@ def _critic_and_clips(rng):
     return critic, real, fake
 
 
-@exercise("2.3", "wgan_gradient_penalty(critic, real, fake, mix)")
+@exercise("2.3", "wgan_gradient_penalty(critic, real, fake, mix)",
+          reimplements="vidgen_tf.losses.gradient_penalty")
 def check_gradient_penalty(answer, rng):
     trials = 8
     for _ in range(trials):
@@ -65,7 +68,7 @@ def check_gradient_penalty(answer, rng):
             f"random critics.")
 
 
-@exercise("2.4", "r1(critic, real)")
+@exercise("2.4", "r1(critic, real)", reimplements="vidgen_tf.losses.r1_penalty")
 def check_r1(answer, rng):
     trials = 8
     for _ in range(trials):

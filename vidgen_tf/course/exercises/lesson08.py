@@ -9,7 +9,8 @@ from vidgen_tf.metrics.frechet import frechet_distance_from_features
 from vidgen_tf.metrics.scores import NOISE_CLASS, consistent_share, step_lengths
 
 
-@exercise("8.1", "frechet_from_features(features_a, features_b)")
+@exercise("8.1", "frechet_from_features(features_a, features_b)",
+          reimplements="vidgen_tf.metrics.frechet_distance_from_features")
 def check_frechet(answer, rng):
     trials = 6
     for trial in range(trials):
@@ -26,7 +27,8 @@ def check_frechet(answer, rng):
             f" on {trials} random pairs of feature sets.")
 
 
-@exercise("8.2", "consistent_share(labels, agreement)")
+@exercise("8.2", "consistent_share(labels, agreement)",
+          reimplements="vidgen_tf.metrics.scores.consistent_share")
 def check_consistency(answer, rng):
     trials = 20
     for _ in range(trials):
@@ -43,7 +45,7 @@ def check_consistency(answer, rng):
     return f"consistent_share agrees with vidgen_tf.metrics on {trials} random label sets."
 
 
-@exercise("8.3", "mean_step(centres)")
+@exercise("8.3", "mean_step(centres)", reimplements="vidgen_tf.metrics.scores.step_lengths")
 def check_mean_step(answer, rng):
     trials = 20
     for _ in range(trials):
