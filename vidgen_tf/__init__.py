@@ -7,6 +7,8 @@ file and display boundaries it is ``uint8`` in ``[0, 255]``.
 Sub-packages: ``config`` (profiles, seeding), ``data`` (datasets and pipelines), ``viz``
 (inline videos, grids, plots), ``metrics`` (PSNR, SSIM, Frechet distance), ``course``
 (exercise checks, release of the student edition, grading), ``bench`` (benchmarks).
+Beside ``config`` at the base, below everything else: ``precision`` (dtype policies,
+loss-scaled optimizers) and ``registry`` (the registries of benchmarks, recipes, exercises).
 """
 
 import os as _os

@@ -202,7 +202,7 @@ def test_unfinished_and_unknown_exercises():
 
     with pytest.raises(AssertionError, match="not done yet.*NotImplementedError"):
         check_exercise("0.2", stub)
-    with pytest.raises(KeyError, match="No exercise '9.9'"):
+    with pytest.raises(KeyError, match=r"Unknown exercise '9.9'; choose one of 0.1, 0.2"):
         check_exercise("9.9", stub)
     with pytest.raises(AssertionError, match="expected your function"):
         check_exercise("0.1", 42)

@@ -55,6 +55,23 @@ def test_elbo_combines_the_two_terms_with_beta():
                                expected, rtol=1e-5)
 
 
+def test_gaussian_nll_without_its_constant():
+    """``full=False``: the squared error over 2 sigma^2, the density's normaliser left out
+    (in the ELBO too)."""
+    x = RNG.normal(size=(3, 2, 4, 4, 1)).astype("float32")
+    x_hat = RNG.normal(size=x.shape).astype("float32")
+    squared = ((x.astype(np.float64) - x_hat) ** 2).sum(axis=(1, 2, 3, 4))
+    np.testing.assert_allclose(losses.gaussian_nll(x, x_hat, 0.3, full=False),
+                               squared / (2 * 0.09), rtol=1e-5)
+    constant = x[0].size * (np.log(0.3) + 0.5 * np.log(2 * np.pi))
+    np.testing.assert_allclose(losses.gaussian_nll(x, x_hat, 0.3),
+                               squared / (2 * 0.09) + constant, rtol=1e-5)
+    mean, log_var = RNG.normal(size=(3, 5)), RNG.normal(size=(3, 5))
+    kl = np.asarray(losses.gaussian_kl(mean, log_var))
+    np.testing.assert_allclose(losses.elbo(x, x_hat, mean, log_var, 2.0, 0.3, full=False),
+                               -squared / (2 * 0.09) - 2.0 * kl, rtol=1e-5)
+
+
 def _softplus(v):
     return np.log1p(np.exp(v))
 
@@ -127,3 +144,24 @@ def test_gradient_penalty_checks_shapes_and_differentiability():
         losses.gradient_penalty(lambda x: x, np.zeros((2, 3)), np.zeros((2, 4)))
     with pytest.raises(ValueError, match="does not depend"):
         losses.r1_penalty(lambda x: tf.zeros((2,)), np.zeros((2, 3), "float32"))
+
+
+def test_multilabel_cross_entropy_against_numpy():
+    """Sigmoid cross-entropy summed over classes against multi-hot targets: -1 is no object,
+    a digit shown twice is still one target; large logits stay finite."""
+    logits = RNG.normal(size=(4, 10)).astype("float32") * 3
+    logits[3, 4], logits[3, 7] = 60.0, -60.0             # log(1 - sigmoid(60)) would be -inf
+    labels = np.array([[2, -1], [5, 5], [0, 9], [4, -1]])
+    targets = np.zeros((4, 10))
+    targets[0, 2] = targets[1, 5] = targets[2, 0] = targets[2, 9] = targets[3, 4] = 1
+    x = logits.astype(np.float64)
+    # -y log sigmoid(x) - (1 - y) log(1 - sigmoid(x)), with log sigmoid(x) = -log(1 + e^-x)
+    per_class = targets * np.logaddexp(0, -x) + (1 - targets) * np.logaddexp(0, x)
+    expected = per_class.sum(axis=1).mean()
+    value = losses.multilabel_cross_entropy(logits, labels, 10)
+    assert np.asarray(value).dtype == np.float32
+    assert float(value) == pytest.approx(expected, rel=1e-5)
+    # with no object at all the targets are all zero
+    none = np.full((4, 2), -1)
+    assert float(losses.multilabel_cross_entropy(logits, none, 10)) == pytest.approx(
+        np.logaddexp(0, x).sum(axis=1).mean(), rel=1e-5)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.harness import run_model_test
+from tests.harness import conv_params, dense_params, norm_params, run_model_test
 from vidgen_tf.losses import gaussian_kl
 from vidgen_tf.models import FrameVAE, VideoVAE
 
@@ -19,15 +19,32 @@ def test_video_vae_contract(tmp_path):
     x = RNG.uniform(-1, 1, (2, 4, 16, 16, 1)).astype("float32")
     model = small_video_vae()
     assert model.latent_shape == (2, 4, 4, 2)
+    # a residual block of c channels: two group norms and two 3x3x3 convolutions c -> c
+    block = lambda c: 2 * norm_params(c) + 2 * conv_params(27, c, c)          # noqa: E731
+    # encoder: (1, 2, 2) patches fold 1 channel into 4; 3x3x3 conv 4 -> 8; block(8); fold
+    # (2, 2, 2) 8 -> 64 and project 1x1x1 to 16; block(16); norm; 3x3x3 head 16 -> 2 x 2
+    encoder = (conv_params(27, 4, 8) + block(8) + conv_params(1, 64, 16) + block(16)
+               + norm_params(16) + conv_params(27, 16, 4))
+    # decoder: 3x3x3 conv 2 -> 16; block(16); 1x1x1 16 -> 8 x 8 then unfold; block(8);
+    # norm; 3x3x3 conv 8 -> 1 x 4 then unfold the patches
+    decoder = (conv_params(27, 2, 16) + block(16) + conv_params(1, 16, 64) + block(8)
+               + norm_params(8) + conv_params(27, 8, 4))
     run_model_test(model, x, {"reconstruction": x.shape, "mean": (2, 2, 4, 4, 2),
-                              "log_var": (2, 2, 4, 4, 2)}, tmp_path=tmp_path)
+                              "log_var": (2, 2, 4, 4, 2)}, tmp_path=tmp_path,
+                   trainable_params=encoder + decoder,
+                   float32_outputs=("reconstruction", "mean", "log_var"))
 
 
 def test_frame_vae_contract(tmp_path):
     x = RNG.uniform(-1, 1, (3, 16, 16, 1)).astype("float32")
     model = FrameVAE((16, 16, 1), latent_dim=4, widths=(8, 16))
+    # encoder: 4x4 stride-2 convs 1 -> 8 -> 16, then 4 x 4 x 16 features -> 2 x 4 numbers;
+    # decoder: 4 -> 4 x 4 x 16, then 4x4 transposed convs 16 -> 8 -> 1
+    encoder = conv_params(16, 1, 8) + conv_params(16, 8, 16) + dense_params(256, 8)
+    decoder = dense_params(4, 256) + conv_params(16, 16, 8) + conv_params(16, 8, 1)
     run_model_test(model, x, {"reconstruction": x.shape, "mean": (3, 4), "log_var": (3, 4)},
-                   tmp_path=tmp_path)
+                   tmp_path=tmp_path, trainable_params=encoder + decoder,
+                   float32_outputs=("reconstruction", "mean", "log_var"))
 
 
 def test_loss_is_the_negative_elbo_per_value():
@@ -88,3 +105,91 @@ def test_video_vae_learns_to_reconstruct_digits():
     model.fit(make_dataset(source, 16, shuffle=False), steps_per_epoch=150, epochs=1, verbose=0)
     end = float(np.mean(psnr(test, np.asarray(model.reconstruct(test)))))
     assert end > start + 6, (start, end)
+
+
+def hand_loss_parts(model, x, out):
+    """Per clip, by hand: the squared error, and the loss per value (-ELBO without the
+    decoder's constant, over the values per clip)."""
+    recon, mean, log_var = (np.asarray(out[k], np.float64)
+                            for k in ("reconstruction", "mean", "log_var"))
+    axes = tuple(range(1, x.ndim))
+    squared = np.sum((x - recon) ** 2, axis=axes)
+    kl = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1 - log_var, axis=tuple(range(1, mean.ndim)))
+    return squared, (squared / (2 * model.sigma**2) + model.beta * kl) / x[0].size
+
+
+def test_loss_uses_the_elbo_of_the_losses_module():
+    from vidgen_tf.losses import elbo
+
+    model = small_video_vae(beta=0.5, sigma=0.2)
+    x = RNG.uniform(-1, 1, (2, 4, 16, 16, 1)).astype("float32")
+    out = model(x)
+    expected = -np.mean(elbo(x, out["reconstruction"], out["mean"], out["log_var"], beta=0.5,
+                             sigma=0.2, full=False)) / x[0].size
+    assert float(model.compute_loss(x=x, y_pred=out)) == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("make", [small_video_vae,
+                                  lambda **kw: FrameVAE((16, 16, 1), latent_dim=4,
+                                                        widths=(8, 16), **kw)])
+def test_sample_weight_is_a_weighted_mean_over_clips(make):
+    """Per-clip weights: the loss (and the logged mse) is ``sum(w * loss) / sum(w)``, in
+    ``compute_loss`` and through ``evaluate``."""
+    model = make(beta=2.0, sigma=0.5)
+    x = RNG.uniform(-1, 1, (3,) + model.data_shape).astype("float32")
+    w = np.array([1.0, 0.0, 3.0], "float32")
+    out = model(x)                                    # the posterior mean: deterministic
+    squared, per_clip = hand_loss_parts(model, x, out)
+    expected = np.sum(w * per_clip) / np.sum(w)
+    assert not np.isclose(expected, per_clip.mean(), rtol=1e-3)
+    for weights in (w, w[:, None]):
+        loss = float(model.compute_loss(x=x, y_pred=out, sample_weight=weights))
+        assert loss == pytest.approx(expected, rel=1e-5)
+    assert float(model.compute_loss(x=x, y_pred=out, sample_weight=np.zeros(3))) == 0.0
+    model.compile(optimizer="sgd")
+    logs = model.evaluate(x, sample_weight=w, batch_size=3, verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(expected, rel=1e-5)
+    assert logs["mse"] == pytest.approx(np.sum(w * squared) / np.sum(w) / x[0].size, rel=1e-5)
+    logs = model.evaluate(x, batch_size=3, verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(per_clip.mean(), rel=1e-5)
+    # validation data with weights, (x, None, w), after a step of fit
+    history = model.fit(x, sample_weight=w, batch_size=3, epochs=1, verbose=0,
+                        validation_data=(x, None, w))
+    _, per_clip = hand_loss_parts(model, x, model(x))
+    assert history.history["val_loss"][0] == pytest.approx(
+        np.sum(w * per_clip) / np.sum(w), rel=1e-5)
+
+
+def test_fit_with_sample_weight_ignores_clips_of_weight_zero():
+    """One SGD step on clips (a, b) with weights (1, 0) is the step on clip a alone (same
+    noise), and differs from the unweighted step."""
+    import keras
+
+    x = RNG.uniform(-1, 1, (2, 4, 16, 16, 1)).astype("float32")
+    noise = RNG.normal(size=(2, 2, 4, 4, 2)).astype("float32")
+    start = small_video_vae().get_weights()
+
+    def one_step(batch, **kwargs):
+        model = small_video_vae()
+        model.set_weights(start)
+        model.compile(optimizer=keras.optimizers.SGD(0.1))
+        model.fit(batch, batch_size=len(batch["video"]), epochs=1, verbose=0, shuffle=False,
+                  **kwargs)
+        return model.get_weights()
+
+    weighted = one_step({"video": x, "noise": noise}, sample_weight=np.array([1.0, 0.0]))
+    alone = one_step({"video": x[:1], "noise": noise[:1]})
+    unweighted = one_step({"video": x, "noise": noise})
+    for a, b in zip(weighted, alone):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert any(not np.allclose(a, b, atol=1e-6) for a, b in zip(weighted, unweighted))
+
+
+def test_sample_weight_must_be_one_per_clip():
+    model = small_video_vae()
+    x = RNG.uniform(-1, 1, (2, 4, 16, 16, 1)).astype("float32")
+    out = model(x)
+    with pytest.raises(ValueError, match="one weight per clip"):
+        model.compute_loss(x=x, y_pred=out, sample_weight=np.ones((2, 4)))
+    with pytest.raises(ValueError, match="3 sample weights for a batch of 2 clips"):
+        model.compute_loss(x=x, y_pred=out, sample_weight=np.ones(3))

@@ -20,8 +20,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-BENCHMARKS: dict[str, "Benchmark"] = {}
-
+from vidgen_tf.registry import Registry
 
 @dataclasses.dataclass(frozen=True)
 class Benchmark:
@@ -30,13 +29,19 @@ class Benchmark:
     run: Callable
 
 
+def _import_modules():
+    from vidgen_tf.bench import data_generation, evaluation, models  # noqa: F401
+
+
+# a name registered twice is an error; the modules are imported at the first lookup
+BENCHMARKS = Registry("benchmark", load=_import_modules)
+
+
 def benchmark(name: str, description: str):
     """Register ``run(quick: bool) -> dict`` as benchmark ``name``."""
 
     def register(run):
-        if name in BENCHMARKS:
-            raise ValueError(f"Benchmark {name!r} is registered twice.")
-        BENCHMARKS[name] = Benchmark(name, description, run)
+        BENCHMARKS.register(name, Benchmark(name, description, run))
         return run
 
     return register
@@ -44,6 +49,4 @@ def benchmark(name: str, description: str):
 
 def load_all():
     """Import every module that registers benchmarks; return the registry."""
-    from vidgen_tf.bench import data_generation, evaluation, models  # noqa: F401
-
-    return BENCHMARKS
+    return BENCHMARKS.load()

@@ -33,6 +33,8 @@ from typing import Callable
 
 import numpy as np
 
+from vidgen_tf.registry import Registry
+
 
 @dataclasses.dataclass(frozen=True)
 class Exercise:
@@ -58,7 +60,12 @@ class Exercise:
         return int(self.id.split(".")[0])
 
 
-EXERCISES: dict[str, Exercise] = {}
+def _import_exercises():
+    from vidgen_tf.course import exercises  # noqa: F401  (registers the exercises)
+
+
+# an id registered twice is an error; the lessons' exercises are imported at the first lookup
+EXERCISES = Registry("exercise", load=_import_exercises)
 
 
 def exercise(exercise_id: str, title: str, reimplements):
@@ -70,9 +77,7 @@ def exercise(exercise_id: str, title: str, reimplements):
     names = (reimplements,) if isinstance(reimplements, str) else tuple(reimplements)
 
     def register(check):
-        if exercise_id in EXERCISES:
-            raise ValueError(f"Exercise {exercise_id} is registered twice.")
-        EXERCISES[exercise_id] = Exercise(exercise_id, title, check, names)
+        EXERCISES.register(exercise_id, Exercise(exercise_id, title, check, names))
         return check
 
     return register
@@ -86,14 +91,10 @@ def check_exercise(exercise_id: str, answer) -> None:
         answer: the student's function.
 
     Raises:
-        KeyError: no such exercise.
+        KeyError: no such exercise (``registry.UnknownName``, which lists the known ids).
         AssertionError: the answer is wrong, or not written yet; the message says how.
     """
-    from vidgen_tf.course import exercises  # noqa: F401  (registers the exercises)
-
-    if exercise_id not in EXERCISES:
-        raise KeyError(f"No exercise {exercise_id!r}; known: {', '.join(sorted(EXERCISES))}.")
-    ex = EXERCISES[exercise_id]
+    ex = EXERCISES.get(exercise_id)
     if not callable(answer):
         raise AssertionError(f"Exercise {ex.id}: expected your function ({ex.title}), got "
                              f"{type(answer).__name__}.")

@@ -6,10 +6,21 @@
 - ``ResidualBlock3D``: GroupNorm, SiLU and two convolutions (3D or (2+1)D) with a skip.
 - ``PlaceSprites``: move small images over a canvas, one position per frame
   (differentiable bilinear placement).
+- ``FramesToBatch`` / ``BatchToFrames``, ``RepeatFrames``, ``CropFrames``: moves along the
+  frame axis; ``MaskedComposite``: a moving foreground over a still background.
+- ``LabelIndex``, ``ProjectionLogit``: class conditioning (labels with -1 for "no object",
+  the projection discriminator's logit).
+- ``Scale``, ``ReduceSum``: weightless arithmetic as named, saveable layers (instead of
+  ``keras.layers.Lambda``, which does not reload under Keras' default ``safe_mode``).
 """
 
+from vidgen_tf.layers.arithmetic import ReduceSum, Scale
+from vidgen_tf.layers.conditioning import LabelIndex, ProjectionLogit
 from vidgen_tf.layers.conv import Conv2Plus1D, DepthToSpace3D, ResidualBlock3D, SpaceToDepth3D
+from vidgen_tf.layers.frames import (BatchToFrames, CropFrames, FramesToBatch, MaskedComposite,
+                                     RepeatFrames)
 from vidgen_tf.layers.sprites import PlaceSprites
 
-__all__ = ["Conv2Plus1D", "DepthToSpace3D", "PlaceSprites", "ResidualBlock3D",
-           "SpaceToDepth3D"]
+__all__ = ["BatchToFrames", "Conv2Plus1D", "CropFrames", "DepthToSpace3D", "FramesToBatch",
+           "LabelIndex", "MaskedComposite", "PlaceSprites", "ProjectionLogit", "ReduceSum",
+           "RepeatFrames", "ResidualBlock3D", "Scale", "SpaceToDepth3D"]

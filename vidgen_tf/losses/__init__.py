@@ -2,8 +2,8 @@
 
 - ``vae``: the reparameterisation step, the Gaussian KL term, the Gaussian reconstruction
   term and the ELBO (lesson 01).
-- ``gan``: adversarial losses (non-saturating, hinge, Wasserstein) and the gradient
-  penalties (WGAN-GP, R1) (lesson 02).
+- ``gan``: adversarial losses (non-saturating, hinge, Wasserstein), the gradient
+  penalties (WGAN-GP, R1) and an auxiliary classifier's multi-label loss (lesson 02).
 
 Video tensors are ``(batch, frames, height, width, channels)``, float in ``[-1, 1]``.
 Every loss returns per-example values or their mean as documented, in float32.
@@ -11,13 +11,14 @@ Every loss returns per-example values or their mean as documented, in float32.
 
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
                                   gradient_penalty, hinge_d_loss, hinge_g_loss,
-                                  nonsaturating_d_loss, nonsaturating_g_loss, r1_penalty,
-                                  wasserstein_d_loss, wasserstein_g_loss)
+                                  multilabel_cross_entropy, nonsaturating_d_loss,
+                                  nonsaturating_g_loss, r1_penalty, wasserstein_d_loss,
+                                  wasserstein_g_loss)
 from vidgen_tf.losses.vae import elbo, gaussian_kl, gaussian_nll, reparameterize
 
 __all__ = [
     "ADVERSARIAL_LOSSES", "discriminator_loss", "generator_loss", "gradient_penalty",
-    "hinge_d_loss", "hinge_g_loss", "nonsaturating_d_loss", "nonsaturating_g_loss",
-    "r1_penalty", "wasserstein_d_loss", "wasserstein_g_loss",
+    "hinge_d_loss", "hinge_g_loss", "multilabel_cross_entropy", "nonsaturating_d_loss",
+    "nonsaturating_g_loss", "r1_penalty", "wasserstein_d_loss", "wasserstein_g_loss",
     "elbo", "gaussian_kl", "gaussian_nll", "reparameterize",
 ]

@@ -24,6 +24,10 @@ The penalties keep the discriminator smooth, which is what makes video GANs trai
 
 The penalties differentiate the critic with respect to its input, so they need the
 TensorFlow backend (``tf.GradientTape``); the losses themselves use ``keras.ops``.
+
+A conditional GAN's discriminator may also classify what it sees (AC-GAN, Odena et al. 2017):
+``multilabel_cross_entropy`` is its loss when a frame may show several objects (digits), each
+class a yes/no question answered by a sigmoid.
 """
 
 from __future__ import annotations
@@ -89,6 +93,37 @@ def discriminator_loss(name, real_logits, fake_logits):
 def generator_loss(name, fake_logits):
     """The generator loss called ``name`` (see ``ADVERSARIAL_LOSSES``)."""
     return _pair(name)[1](fake_logits)
+
+
+def multilabel_cross_entropy(class_logits, labels, num_classes):
+    """Sigmoid cross-entropy of class logits against the classes present, summed over the
+    classes and averaged over the batch.
+
+    The targets are multi-hot: class ``k`` is 1 if any of an example's labels is ``k``
+    (a digit shown twice is still one target), 0 otherwise; ``-1`` labels (no object) are
+    ignored. Per class, ``max(l, 0) - l * y + log(1 + exp(-|l|))``, the numerically stable
+    form of ``-y log sigmoid(l) - (1 - y) log(1 - sigmoid(l))``.
+
+    Args:
+        class_logits: tensor ``(batch, num_classes)``.
+        labels: int tensor ``(batch, k)`` in ``[-1, num_classes)``.
+        num_classes: int.
+
+    Returns:
+        float32 scalar.
+
+    Example:
+        # frames showing the digits {2} and {5, 0}: targets [0,0,1,0,...] and [1,0,0,0,0,1,...]
+        multilabel_cross_entropy(logits, np.array([[2, -1], [5, 0]]), 10)
+    """
+    class_logits = ops.cast(class_logits, "float32")
+    labels = ops.convert_to_tensor(labels)
+    present = ops.cast(ops.greater_equal(labels, 0), "float32")
+    targets = ops.minimum(ops.sum(ops.one_hot(ops.maximum(labels, 0), num_classes)
+                                  * present[..., None], axis=1), 1.0)
+    per_class = ops.maximum(class_logits, 0) - class_logits * targets + ops.log1p(
+        ops.exp(-ops.abs(class_logits)))
+    return ops.mean(ops.sum(per_class, axis=-1))
 
 
 def _input_gradients(critic, inputs):

@@ -56,16 +56,20 @@ def gaussian_kl(mean, log_var):
     return _per_example_sum(0.5 * (ops.exp(log_var) + ops.square(mean) - 1.0 - log_var))
 
 
-def gaussian_nll(x, x_hat, sigma=1.0):
+def gaussian_nll(x, x_hat, sigma=1.0, full=True):
     """``-log N(x; x_hat, sigma^2 I)`` per example, in nats.
 
     ``sum((x - x_hat)**2) / (2 sigma^2) + n * (log sigma + log(2 pi) / 2)`` with ``n`` the
-    number of values per example.
+    number of values per example. The second term does not depend on the model (``sigma``
+    is fixed): ``full=False`` leaves it out (as PyTorch's ``GaussianNLLLoss(full=False)``
+    leaves out its constant), which is what a training loss needs, and keeps the loss
+    positive and its float32 rounding small.
 
     Args:
         x: tensor ``(batch, ...)``. Data.
         x_hat: tensor of the same shape. Decoder means.
         sigma: float. The decoder's standard deviation (fixed, not learned).
+        full: bool. Include the constant ``n * (log sigma + log(2 pi) / 2)``.
 
     Returns:
         float32 tensor ``(batch,)``.
@@ -73,18 +77,21 @@ def gaussian_nll(x, x_hat, sigma=1.0):
     if not sigma > 0:
         raise ValueError(f"gaussian_nll: sigma must be > 0, got {sigma}.")
     x, x_hat = ops.cast(x, "float32"), ops.cast(x_hat, "float32")
-    n = math.prod(x.shape[1:])
     squared = _per_example_sum(ops.square(x - x_hat))
+    if not full:
+        return squared / (2.0 * sigma**2)
+    n = math.prod(x.shape[1:])
     return squared / (2.0 * sigma**2) + n * (math.log(sigma) + 0.5 * math.log(2 * math.pi))
 
 
-def elbo(x, x_hat, mean, log_var, beta=1.0, sigma=1.0):
+def elbo(x, x_hat, mean, log_var, beta=1.0, sigma=1.0, full=True):
     """The (beta-weighted) evidence lower bound per example, in nats.
 
-    ``-gaussian_nll(x, x_hat, sigma) - beta * gaussian_kl(mean, log_var)``. Training
-    minimises its negative mean. With ``beta = 1`` it is a lower bound of ``log p(x)``.
+    ``-gaussian_nll(x, x_hat, sigma, full) - beta * gaussian_kl(mean, log_var)``. Training
+    minimises its negative mean. With ``beta = 1`` and ``full=True`` it is a lower bound of
+    ``log p(x)``; ``full=False`` drops the constant of ``gaussian_nll`` (same gradients).
 
     Returns:
         float32 tensor ``(batch,)``.
     """
-    return -gaussian_nll(x, x_hat, sigma) - beta * gaussian_kl(mean, log_var)
+    return -gaussian_nll(x, x_hat, sigma, full=full) - beta * gaussian_kl(mean, log_var)

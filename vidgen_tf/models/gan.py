@@ -38,6 +38,11 @@ clip's objects (the digits), the discriminators are projection discriminators (w
 batches are dicts with the labels under ``"digits"``. Conditioning splits the task: the
 generator no longer has to choose a digit and keep drawing it, it is told which one to draw.
 
+The networks are functional models made of Keras' layers and the package's registered ones
+(``vidgen_tf.layers``; no ``Lambda``), so each saves and reloads on its own:
+``gan.generator.save("g.keras")``, then ``keras.models.load_model("g.keras")`` in any process
+that has imported ``vidgen_tf.layers``.
+
 Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
 
@@ -46,10 +51,13 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from vidgen_tf.layers import PlaceSprites, SpaceToDepth3D
+from vidgen_tf.layers import (BatchToFrames, CropFrames, FramesToBatch, LabelIndex,
+                              MaskedComposite, PlaceSprites, ProjectionLogit, ReduceSum,
+                              RepeatFrames, Scale, SpaceToDepth3D)
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
-                                  gradient_penalty, r1_penalty)
+                                  gradient_penalty, multilabel_cross_entropy, r1_penalty)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
+from vidgen_tf.precision import scaled_optimizer
 
 GENERATORS = ("conv3d", "two_stream", "temporal", "sprite")
 
@@ -140,9 +148,7 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprit
         mask = layers.Conv3D(1, 3, padding="same", activation="sigmoid", dtype=policy,
                              name="to_mask")(x)
         background = _image_stream(z, widths, c, policy, "background", "to_background")
-        clip = layers.Lambda(
-            lambda args: args[1] * args[0] + (1.0 - args[1]) * ops.expand_dims(args[2], 1),
-            dtype=policy, name="composite")([video, mask, background])
+        clip = MaskedComposite(dtype=policy, name="composite")([video, mask, background])
         return keras.Model(inputs, clip, name="generator")
     if kind == "sprite":
         return keras.Model(inputs, _sprite_generator(z, video_shape, widths, num_sprites, policy),
@@ -151,16 +157,11 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprit
         raise ValueError(f"Unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}.")
     # TGAN: z -> (T, latent) frame codes with 1-D transposed convolutions
     codes = _frame_codes(z, t, widths[0], latent_dim, "tanh", policy, "temporal", "frame_codes")
-    content = layers.Lambda(lambda v: ops.repeat(ops.expand_dims(v, 1), t, axis=1),
-                            dtype=policy, name="content")(z)
+    content = RepeatFrames(t, dtype=policy, name="content")(z)
     per_frame = layers.Concatenate(dtype=policy)([content, codes])   # (B, T, code + latent)
-    size = per_frame.shape[-1]
-    f = layers.Reshape((size,), dtype=policy)(
-        layers.Lambda(lambda v: ops.reshape(v, (-1, size)), dtype=policy,
-                      name="frames_as_batch")(per_frame))
+    f = FramesToBatch(dtype=policy, name="frames_as_batch")(per_frame)
     frames = _image_stream(f, widths, c, policy, "frame", "to_frame")
-    clip = layers.Lambda(lambda v: ops.reshape(v, (-1, t, h, w, c)), dtype=policy,
-                         name="frames_as_clips")(frames)
+    clip = BatchToFrames(t, dtype=policy, name="frames_as_clips")(frames)
     return keras.Model(inputs, clip, name="generator")
 
 
@@ -178,7 +179,7 @@ def _frame_codes(z, t, width, channels, activation, policy, name, out_name):
         length *= 2
     codes = layers.Conv1D(channels, 3, padding="same", activation=activation, dtype=policy,
                           name=out_name)(x)
-    return layers.Lambda(lambda v: v[:, :t], dtype=policy, name=f"{name}_crop")(codes)
+    return CropFrames(t, dtype=policy, name=f"{name}_crop")(codes)
 
 
 def _sprite_generator(z, video_shape, widths, num_sprites, policy):
@@ -192,7 +193,7 @@ def _sprite_generator(z, video_shape, widths, num_sprites, policy):
     sprite = layers.Reshape((size, size, num_sprites, c), dtype=policy, name="sprites")(sprite)
     path = _frame_codes(z, t, widths[0], 2 * num_sprites, "sigmoid", policy, "motion",
                         "to_path")
-    positions = layers.Lambda(lambda v: v * float(h - size), dtype=policy, name="positions")(
+    positions = Scale(h - size, dtype=policy, name="positions")(
         layers.Reshape((t, num_sprites, 2), dtype=policy)(path))
     return PlaceSprites(h, whole_pixels=True, dtype=policy, name="place")([sprite, positions])
 
@@ -201,22 +202,11 @@ def _label_embedding(labels, num_classes, dim, policy, name, flatten=False):
     """Labels ``(B, k)`` in ``[-1, num_classes)`` -> embeddings ``(B, k * dim)`` (``flatten``:
     one slot per object) or ``(B, dim)`` (summed: the bag of objects). Index 0 of the table
     is "no object" (-1)."""
-    shifted = layers.Lambda(lambda v: ops.cast(v, "int32") + 1, name=f"{name}_index")(labels)
+    shifted = LabelIndex(name=f"{name}_index")(labels)
     vectors = layers.Embedding(num_classes + 1, dim, dtype=policy, name=name)(shifted)
     if flatten:
         return layers.Flatten(dtype=policy, name=f"{name}_flat")(vectors)
-    return layers.Lambda(lambda v: ops.sum(v, axis=1), dtype=policy, name=f"{name}_sum")(vectors)
-
-
-def _multilabel_loss(class_logits, labels, num_classes):
-    """Sigmoid cross-entropy of class logits ``(B, num_classes)`` against the multi-hot
-    targets of labels ``(B, k)`` (-1: no object), summed over classes, averaged over ``B``."""
-    present = ops.cast(ops.greater_equal(labels, 0), "float32")
-    targets = ops.minimum(ops.sum(ops.one_hot(ops.maximum(labels, 0), num_classes)
-                                  * present[..., None], axis=1), 1.0)
-    per_class = ops.maximum(class_logits, 0) - class_logits * targets + ops.log1p(
-        ops.exp(-ops.abs(class_logits)))
-    return ops.mean(ops.sum(per_class, axis=-1))
+    return ReduceSum(axis=1, dtype=policy, name=f"{name}_sum")(vectors)
 
 
 def _logit(features, labels, num_classes, policy):
@@ -228,8 +218,7 @@ def _logit(features, labels, num_classes, policy):
     if labels is None:
         return logit
     embedded = _label_embedding(labels, num_classes, features.shape[-1], policy, "projection")
-    return layers.Lambda(lambda v: v[0] + ops.sum(v[1] * v[2], axis=-1), dtype=policy,
-                         name="projected_logit")([logit, embedded, features])
+    return ProjectionLogit(dtype=policy, name="projected_logit")([logit, embedded, features])
 
 
 def build_video_discriminator(video_shape, width, policy=None, num_classes=0, num_labels=1):
@@ -428,8 +417,6 @@ class VideoGAN(keras.Model):
     def compile(self, generator_optimizer=None, discriminator_optimizer=None, **kwargs):
         """Set the two optimizers (built at once, inside the current strategy scope: see
         keras-team/keras#20164) and wrap them for loss scaling under mixed float16."""
-        from vidgen_tf.training.precision import scaled_optimizer
-
         self.generator_optimizer = scaled_optimizer(
             generator_optimizer or keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.99),
             self.dtype_policy)
@@ -467,8 +454,8 @@ class VideoGAN(keras.Model):
         class_loss = None
         if self.class_weight:
             out, class_logits = out
-            class_loss = _multilabel_loss(ops.cast(class_logits, "float32"), frame_labels,
-                                          self.num_classes)
+            class_loss = multilabel_cross_entropy(class_logits, frame_labels,
+                                                  self.num_classes)
         frame_logits = ops.mean(ops.reshape(ops.cast(out, "float32"),
                                             (-1, self.frames_per_clip)), axis=1)
         return video_logits, frame_logits, class_loss

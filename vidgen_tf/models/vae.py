@@ -8,10 +8,13 @@ convolutions. Both are trained by maximising the ELBO (``vidgen_tf.losses.vae``)
     loss = mean over clips of [ ||x - x_hat||^2 / (2 sigma^2) + beta * KL(q(z|x) || N(0, I)) ]
            / (values per clip)
 
-with one reparameterised sample ``z = mean + exp(log_var / 2) * eps`` per clip. Calling the
-model returns a dict: ``"reconstruction"`` (from a sample when ``training=True``, from the
-posterior mean otherwise), ``"mean"`` and ``"log_var"``. ``fit`` takes batches of videos
-(float in ``[-1, 1]``), or dicts ``{"video": ..., "noise": eps}`` to supply the noise.
+with one reparameterised sample ``z = mean + exp(log_var / 2) * eps`` per clip (the terms
+are ``gaussian_nll(..., full=False)``, which leaves out the decoder's constant normaliser,
+and ``gaussian_kl``). Calling the model returns a dict: ``"reconstruction"`` (from a sample
+when ``training=True``, from the posterior mean otherwise), ``"mean"`` and ``"log_var"``.
+``fit`` takes batches of videos (float in ``[-1, 1]``), or dicts ``{"video": ..., "noise":
+eps}`` to supply the noise; ``sample_weight`` (one non-negative weight per clip) turns the
+mean over clips into a weighted mean.
 
 Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
@@ -21,10 +24,11 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from vidgen_tf.layers import DepthToSpace3D, ResidualBlock3D, SpaceToDepth3D
-from vidgen_tf.losses.vae import gaussian_kl, reparameterize
+from vidgen_tf.losses.vae import gaussian_kl, gaussian_nll, reparameterize
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
 
 
@@ -34,8 +38,54 @@ def _split_inputs(inputs):
     return inputs, None
 
 
+def _clip_weights(sample_weight, batch, name):
+    """``sample_weight`` as float32 ``(batch,)``: one weight per clip, ``(B,)`` or ``(B, 1)``."""
+    weights = ops.cast(ops.convert_to_tensor(sample_weight), "float32")
+    shape = tuple(weights.shape)
+    if len(shape) == 2 and shape[1] == 1:
+        weights = ops.reshape(weights, (-1,))
+    elif len(shape) != 1:
+        raise ValueError(f"{name}: sample_weight must hold one weight per clip, shape "
+                         f"(batch,) or (batch, 1), got {shape}. Per-pixel weights are not "
+                         f"supported.")
+    if isinstance(batch, int) and weights.shape[0] not in (None, batch):
+        raise ValueError(f"{name}: {weights.shape[0]} sample weights for a batch of "
+                         f"{batch} clips; give one weight per clip.")
+    return weights
+
+
+def _placeholder_targets(x, y, sample_weight):
+    """Zeros ``(N,)`` as targets when arrays come with sample weights and no targets: Keras'
+    array adapter drops ``sample_weight`` without ``y`` (it packs ``(x, None, w)`` as ``x``;
+    Keras 3.10-3.15). A VAE's target is its input, so the loss never reads them."""
+    if sample_weight is None or y is not None:
+        return y
+    videos = x["video"] if isinstance(x, dict) else x
+    if not hasattr(videos, "shape"):       # a dataset: Keras refuses sample_weight itself
+        return y
+    return np.zeros((int(np.shape(videos)[0]),), "float32")
+
+
+def _carry_sample_weights(x, y, kwargs):
+    """``y`` and ``fit``/``evaluate``'s keyword arguments, with placeholder targets where
+    sample weights would otherwise be dropped (also in ``validation_data=(x, None, w)``)."""
+    y = _placeholder_targets(x, y, kwargs.get("sample_weight"))
+    validation = kwargs.get("validation_data")
+    if isinstance(validation, (tuple, list)) and len(validation) == 3:
+        vx, vy, vw = validation
+        kwargs = {**kwargs, "validation_data": (vx, _placeholder_targets(vx, vy, vw), vw)}
+    return y, kwargs
+
+
 class _VAE(keras.Model):
-    """What both VAEs share: sampling, the loss, metrics and generation."""
+    """What both VAEs share: sampling, encoding and decoding, the loss, metrics and
+    generation.
+
+    A subclass makes, in ``__init__`` and before calling ``self.build()``, the ``encoder``
+    (data ``(B,) + data_shape`` -> ``(B,) + latent_shape`` with ``2 * channels``: means and
+    log-variances along the last axis), the ``decoder`` (latents ``(B,) + latent_shape`` ->
+    data) and the two shapes ``data_shape`` and ``latent_shape``.
+    """
 
     def __init__(self, beta=1.0, sigma=0.1, seed=0, **kwargs):
         super().__init__(**kwargs)
@@ -50,7 +100,22 @@ class _VAE(keras.Model):
         self.reconstruction_tracker = keras.metrics.Mean(name="mse")
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
-    # subclasses: encode(x) -> (mean, log_var), decode(z) -> x_hat, latent_shape, data_shape
+    def build(self, input_shape=None):
+        self.encoder.build((None,) + tuple(self.data_shape))
+        self.decoder.build((None,) + tuple(self.latent_shape))
+        self.built = True
+
+    def encode(self, videos, training=False):
+        """The posterior's means and log-variances (float32, log-variances clipped to
+        ``[-30, 20]`` so that ``exp`` stays finite)."""
+        stats = ops.cast(self.encoder(videos, training=training), "float32")
+        mean, log_var = ops.split(stats, 2, axis=-1)
+        return mean, ops.clip(log_var, -30.0, 20.0)
+
+    def decode(self, z, training=False):
+        """The decoder's means ``x_hat`` for latents ``z``."""
+        return self.decoder(z, training=training)
+
     def call(self, inputs, training=False):
         videos, noise = _split_inputs(inputs)
         mean, log_var = self.encode(videos, training=training)
@@ -64,20 +129,40 @@ class _VAE(keras.Model):
                 "log_var": log_var}
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The negative ELBO per value, averaged over the batch (see the module docstring)."""
+        """The negative ELBO per value, averaged over the batch (see the module docstring).
+
+        With ``sample_weight`` (one non-negative weight per clip, ``(B,)`` or ``(B, 1)``) the
+        average is the weighted mean ``sum(w * loss) / sum(w)`` (0 if every weight is 0),
+        and the logged ``mse`` and ``kl`` are weighted alike. Under a distribution strategy
+        each replica's weighted mean counts equally.
+        """
         videos, _ = _split_inputs(x)
         videos = ops.cast(videos, "float32")
-        reconstruction = ops.cast(y_pred["reconstruction"], "float32")
-        axes = tuple(range(1, len(videos.shape)))
-        squared = ops.sum(ops.square(videos - reconstruction), axis=axes)
-        kl = gaussian_kl(y_pred["mean"], y_pred["log_var"])
         values = math.prod(videos.shape[1:])
-        loss = ops.mean(squared / (2 * self.sigma**2) + self.beta * kl) / values
-        batch = ops.shape(videos)[0]
-        self.reconstruction_tracker.update_state(ops.mean(squared) / values,
-                                                 sample_weight=batch)
-        self.kl_tracker.update_state(ops.mean(kl), sample_weight=batch)
+        # per clip, -elbo(..., full=False): ||x - x_hat||^2 / (2 sigma^2) + beta * KL
+        nll = gaussian_nll(videos, y_pred["reconstruction"], self.sigma, full=False)
+        kl = gaussian_kl(y_pred["mean"], y_pred["log_var"])
+        negative_elbo = nll + self.beta * kl
+        mse = nll * (2 * self.sigma**2) / values
+        if sample_weight is None:
+            loss = ops.mean(negative_elbo) / values
+            weights = None
+        else:
+            weights = _clip_weights(sample_weight, videos.shape[0], type(self).__name__)
+            loss = ops.divide_no_nan(ops.sum(weights * negative_elbo), ops.sum(weights)) / values
+        self.reconstruction_tracker.update_state(mse, sample_weight=weights)
+        self.kl_tracker.update_state(kl, sample_weight=weights)
         return replica_share(loss)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit``, with ``sample_weight`` (one weight per clip) honoured."""
+        y, kwargs = _carry_sample_weights(x, y, kwargs)
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.evaluate``, with ``sample_weight`` (one weight per clip) honoured."""
+        y, kwargs = _carry_sample_weights(x, y, kwargs)
+        return super().evaluate(x, y, *args, **kwargs)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         return multiworker_safe_logs(super().compute_metrics(x, y, y_pred, sample_weight))
@@ -170,19 +255,6 @@ class FrameVAE(_VAE):
                                       name="output")],
             name="decoder")
         self.build()
-
-    def build(self, input_shape=None):
-        self.encoder.build((None,) + self.image_shape)
-        self.decoder.build((None, self.latent_dim))
-        self.built = True
-
-    def encode(self, frames, training=False):
-        stats = ops.cast(self.encoder(frames, training=training), "float32")
-        mean, log_var = ops.split(stats, 2, axis=-1)
-        return mean, ops.clip(log_var, -30.0, 20.0)
-
-    def decode(self, z, training=False):
-        return self.decoder(z, training=training)
 
     def get_config(self):
         return {**super().get_config(), "image_shape": self.image_shape,
@@ -289,19 +361,6 @@ class VideoVAE(_VAE):
                     layers.Activation("tanh", dtype="float32")]
         self.decoder = keras.Sequential(decoder, name="decoder")
         self.build()
-
-    def build(self, input_shape=None):
-        self.encoder.build((None,) + self.video_shape)
-        self.decoder.build((None,) + self.latent_shape)
-        self.built = True
-
-    def encode(self, videos, training=False):
-        stats = ops.cast(self.encoder(videos, training=training), "float32")
-        mean, log_var = ops.split(stats, 2, axis=-1)
-        return mean, ops.clip(log_var, -30.0, 20.0)
-
-    def decode(self, z, training=False):
-        return self.decoder(z, training=training)
 
     def get_config(self):
         return {**super().get_config(), "video_shape": self.video_shape,

@@ -3,6 +3,10 @@
 A recipe bundles, per profile, the model (built and compiled), its data stream, the number of
 steps, what the sample monitor shows and how the final model is scored. Lessons and the
 benchmarks use the same recipes, so a lesson's numbers are the CLI's numbers.
+
+Recipes are registered by name in ``RECIPES`` (a ``vidgen_tf.registry.Registry``) with
+``register``; ``get_recipe(name)`` looks one up (the built-in recipes' modules are imported
+on the first lookup).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import dataclasses
 from typing import Callable
 
 import numpy as np
+
+from vidgen_tf.registry import Registry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,28 +54,35 @@ class Recipe:
     seed: int = 0
 
 
-RECIPES: dict[str, Recipe] = {}
+def _import_builtin():
+    import vidgen_tf.training.gan_recipe  # noqa: F401  registers "gan"
+    import vidgen_tf.training.vae_recipe  # noqa: F401  registers "vae", "vae-digits-1-32"
+
+
+# a recipe registered again replaces the first (a notebook cell run twice); the built-in
+# recipes' modules are imported at the first lookup
+RECIPES = Registry("recipe", replace=True, load=_import_builtin)
 
 
 def register(recipe):
     """Add ``recipe`` to ``RECIPES`` (by its name) and return it."""
-    RECIPES[recipe.name] = recipe
-    return recipe
+    return RECIPES.register(recipe.name, recipe)
 
 
 def get_recipe(recipe):
-    """The recipe called ``recipe`` (a ``Recipe`` is returned as is)."""
+    """The recipe called ``recipe`` (a ``Recipe`` is returned as is).
+
+    Raises:
+        ValueError: no such recipe (``registry.UnknownName``, which lists the names).
+    """
     if isinstance(recipe, Recipe):
         return recipe
-    _load_builtin()
-    if recipe not in RECIPES:
-        raise ValueError(f"Unknown model {recipe!r}; choose one of {', '.join(sorted(RECIPES))}.")
-    return RECIPES[recipe]
+    return RECIPES.get(recipe)
 
 
 def _load_builtin():
-    import vidgen_tf.training.gan_recipe  # noqa: F401  registers "gan"
-    import vidgen_tf.training.vae_recipe  # noqa: F401  registers "vae"
+    """Import the built-in recipes (``RECIPES`` does it at its first lookup)."""
+    RECIPES.load()
 
 
 def synthetic_stream(source, batch_size, first_step):
