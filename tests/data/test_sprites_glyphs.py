@@ -118,3 +118,22 @@ def test_digit_size_scales_the_glyph():
 def test_render_digits_rejects_non_digits():
     with pytest.raises(ValueError, match="0..9"):
         glyphs.render_digits(np.random.default_rng(0), np.array([3, 10]), 28)
+
+
+def test_fonts_missing_from_an_older_matplotlib_come_with_the_package(tmp_path, monkeypatch):
+    """matplotlib < 3.11 (Colab's 3.10) ships no cmti10.ttf: the package's copy is used, and a
+    font neither has is an error naming both folders."""
+    import hashlib
+
+    import matplotlib
+
+    real = glyphs.font_path("cmti10.ttf")
+    (tmp_path / "fonts" / "ttf").mkdir(parents=True)
+    monkeypatch.setattr(matplotlib, "get_data_path", lambda: str(tmp_path))
+    bundled = glyphs.font_path("cmti10.ttf")
+    assert bundled.startswith(glyphs._BUNDLED_FONTS)
+    with open(real, "rb") as a, open(bundled, "rb") as b:
+        # the copy is matplotlib 3.11's file, unmodified
+        assert hashlib.sha256(a.read()).hexdigest() == hashlib.sha256(b.read()).hexdigest()
+    with pytest.raises(FileNotFoundError, match=r"DejaVuSans.ttf.*fonts/ttf.*vidgen_tf"):
+        glyphs.font_path("DejaVuSans.ttf")

@@ -79,17 +79,26 @@ class GlyphBank:
         return len(self.fonts)
 
 
+_BUNDLED_FONTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fonts")
+
+
 def font_path(name: str) -> str:
-    """Absolute path of a font file shipped with matplotlib."""
+    """Absolute path of a font file shipped with matplotlib, or of the package's own copy
+    where the installed matplotlib has none (``cmti10.ttf`` came with matplotlib 3.11; Colab's
+    3.10 lacks it).
+
+    Raises:
+        FileNotFoundError: neither matplotlib nor the package has the font.
+    """
     import matplotlib
 
-    path = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", name)
-    if not os.path.exists(path):
-        raise FileNotFoundError(
-            f"Font {name!r} is not in matplotlib's fonts ({os.path.dirname(path)}); "
-            f"use one of {DIGIT_FONTS}."
-        )
-    return path
+    folder = os.path.join(matplotlib.get_data_path(), "fonts", "ttf")
+    for path in (os.path.join(folder, name), os.path.join(_BUNDLED_FONTS, name)):
+        if os.path.exists(path):
+            return path
+    raise FileNotFoundError(
+        f"Font {name!r} is neither in matplotlib's fonts ({folder}) nor in {_BUNDLED_FONTS}; "
+        f"use one of {DIGIT_FONTS}.")
 
 
 def rasterize_digit(font_file: str, digit: int, points: int = RENDER_POINTS) -> np.ndarray:
