@@ -226,6 +226,15 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
     import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
+    # Keras 3.10 kept its global SeedGenerator (unseeded keras.random calls) across
+    # set_random_seed: drop it, so that the next unseeded draw starts from this seed there
+    # too (newer Keras does the same in set_random_seed)
+    try:
+        from keras.src.backend.common import global_state
+
+        global_state.set_global_attribute("global_seed_generator", None)
+    except ImportError:        # a Keras whose internals moved: its set_random_seed does it
+        pass
     tf.random.set_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
