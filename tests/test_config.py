@@ -44,10 +44,32 @@ def test_device_kind_rejects_what_is_not_a_list_of_types():
         config.device_kind(["CPU", 3])
 
 
-def test_detect_device_names_a_kind():
-    # whatever this machine has: the answer is one of the three kinds, and the same twice
-    assert config.detect_device() in ("cpu", "gpu", "tpu")
-    assert config.detect_device() == config.detect_device()
+@pytest.mark.parametrize("tpus, gpus, kind", [
+    (0, 0, "cpu"), (0, 2, "gpu"), (1, 0, "tpu"), (1, 1, "tpu")])
+def test_detect_device_asks_tensorflow_for_tpus_and_gpus(monkeypatch, tpus, gpus, kind):
+    """TPUs among the logical devices, GPUs among the physical ones (faked here)."""
+    import collections
+
+    import tensorflow as tf
+
+    Device = collections.namedtuple("Device", "name device_type")
+    listed = {("logical", "TPU"): [Device(f"/device:TPU:{i}", "TPU") for i in range(tpus)],
+              ("physical", "GPU"): [Device(f"/physical_device:GPU:{i}", "GPU")
+                                    for i in range(gpus)]}
+    monkeypatch.setattr(tf.config, "list_logical_devices",
+                        lambda device_type=None: listed.get(("logical", device_type), []))
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda device_type=None: listed.get(("physical", device_type), []))
+    assert config.detect_device() == kind
+
+
+def test_detect_device_on_this_machine():
+    import tensorflow as tf
+
+    expected = "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
+    if tf.config.list_logical_devices("TPU"):
+        expected = "tpu"
+    assert config.detect_device() == expected
 
 
 @pytest.mark.parametrize("device, profile", [("cpu", "cpu"), ("gpu", "gpu")])

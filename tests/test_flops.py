@@ -1,5 +1,7 @@
 """FLOPs counted from a traced train step, against hand counts."""
 
+import platform
+
 import numpy as np
 import pytest
 
@@ -50,7 +52,18 @@ def test_a_gan_step_counts_its_lazy_r1_branch_apart():
 
 
 def test_machine_figures_are_plausible():
-    assert cpu_model()
+    # the CPU as /proc/cpuinfo names it, with the vector extensions it lists
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = [line.partition(":") for line in f]
+    except OSError:
+        pytest.skip("no /proc/cpuinfo")
+    name = next(v.strip() for k, _, v in info if k.strip() == "model name")
+    flags = set(next(v for k, _, v in info if k.strip() == "flags").split())
+    shown = sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni", "fma"})
+    processor = platform.processor()       # generic ("x86_64", "") on most Linux machines
+    named = name if processor in ("", "unknown", platform.machine()) else processor
+    assert cpu_model() == named + (f" ({', '.join(shown)})" if shown else "")
     peak = matmul_peak_gflops(size=256, repeats=3)
     # a 256x256 matmul: above 0.1 GFLOP/s on any machine of this century, below 1e5 on a CPU
     assert 0.1 < peak < 1e5

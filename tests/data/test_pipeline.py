@@ -150,10 +150,28 @@ def test_keys_and_batch_size_of_the_wrong_type_are_errors(digits):
     assert batch["video"].shape[0] == 2 and set(batch) == {"video", "digits"}
 
 
-def test_measure_throughput_counts_clips(digits):
+def test_measure_throughput_counts_clips(digits, monkeypatch):
     result = measure_throughput(make_dataset(digits, 4, num_clips=64, repeat=True), 5)
-    assert result["seconds"] > 0
     assert result["clips_per_second"] * result["seconds"] == pytest.approx(20)
+    # against a clock that only the steps move: 0.5 s per timed batch, warm-up not counted
+    from vidgen_tf.data import throughput
+
+    class Clock:
+        now = 10.0
+
+        def perf_counter(self):
+            return self.now
+
+    clock = Clock()
+    monkeypatch.setattr(throughput, "time", clock)
+
+    def step(batch):
+        clock.now += 0.5
+
+    timed = measure_throughput(make_dataset(digits, 4, num_clips=64, repeat=True), 5,
+                               step=step, warmup=2)
+    assert timed == {"seconds": 2.5, "seconds_per_batch": 0.5, "clips_per_second": 8.0}
+    monkeypatch.undo()
     calls = []
     measure_throughput(make_dataset(digits, 4, num_clips=64, repeat=True), 3,
                        step=lambda b: calls.append(b.shape[0]), warmup=1)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.harness import run_model_test
+from tests.harness import conv_params, norm_params, run_model_test
 from vidgen_tf.layers import Conv2Plus1D, DepthToSpace3D, ResidualBlock3D, SpaceToDepth3D
 
 RNG = np.random.default_rng(0)
@@ -61,21 +61,45 @@ def test_residual_block_is_the_identity_when_its_last_convolution_is_zero():
 
 def test_residual_block_projects_the_skip_when_channels_change():
     block = ResidualBlock3D(8, kind="2plus1d", groups=4)
-    assert block(np.zeros((1, 2, 4, 4, 4), "float32")).shape == (1, 2, 4, 4, 8)
-    assert block.skip is not None
+    x = RNG.normal(size=(1, 2, 4, 4, 4)).astype("float32")
+    assert block(x).shape == (1, 2, 4, 4, 8)
+    assert tuple(block.skip.kernel.shape) == (1, 1, 1, 4, 8)
+    # with the residual branch's last convolution zeroed the block is its 1x1x1 projection
+    for variable in block.conv2.weights:
+        variable.assign(np.zeros(variable.shape, "float32"))
+    block.skip.bias.assign(RNG.normal(size=8).astype("float32"))
+    kernel, bias = np.asarray(block.skip.kernel)[0, 0, 0], np.asarray(block.skip.bias)
+    np.testing.assert_allclose(block(x), x @ kernel + bias, atol=1e-5)
     with pytest.raises(ValueError, match="groups=3"):
         ResidualBlock3D(8, groups=3)(np.zeros((1, 2, 4, 4, 6), "float32"))
     with pytest.raises(ValueError, match="kind"):
         ResidualBlock3D(8, kind="conv4d")
 
 
-@pytest.mark.parametrize("layer,shape", [
-    (lambda: SpaceToDepth3D((1, 2, 2)), (2, 2, 2, 2, 12)),
-    (lambda: Conv2Plus1D(6, strides=(1, 2, 2)), (2, 2, 2, 2, 6)),
-    (lambda: ResidualBlock3D(6, groups=3), (2, 2, 4, 4, 6)),
-])
-def test_layer_contract(layer, shape, tmp_path):
-    x = RNG.normal(size=(2, 2, 4, 4, 3)).astype("float32")
-    run_model_test(layer(), x, {"output": shape}, loss="mse",
+# (layer, input shape, output shape, trainable parameters counted by hand)
+CONTRACT = {
+    "space_to_depth": (lambda: SpaceToDepth3D((1, 2, 2)), (2, 2, 4, 4, 3), (2, 2, 2, 2, 12), 0),
+    "depth_to_space": (lambda: DepthToSpace3D((1, 2, 2)), (2, 2, 4, 4, 8), (2, 2, 8, 8, 2), 0),
+    # spatial (1, 3, 3) 3 -> 6 channels, then temporal (3, 1, 1) 6 -> 6
+    "conv2plus1d": (lambda: Conv2Plus1D(6, strides=(1, 2, 2)), (2, 2, 4, 4, 3),
+                    (2, 2, 2, 2, 6), conv_params((1, 3, 3), 3, 6) + conv_params((3, 1, 1), 6, 6)),
+    # norm(3), 3x3x3 conv 3 -> 6, norm(6), 3x3x3 conv 6 -> 6, 1x1x1 skip 3 -> 6
+    "residual_block": (lambda: ResidualBlock3D(6, groups=3), (2, 2, 4, 4, 3), (2, 2, 4, 4, 6),
+                       norm_params(3) + conv_params(27, 3, 6) + norm_params(6)
+                       + conv_params(27, 6, 6) + conv_params(1, 3, 6)),
+}
+
+
+@pytest.mark.parametrize("name", CONTRACT)
+def test_layer_contract(name, tmp_path):
+    make, in_shape, shape, params = CONTRACT[name]
+    x = RNG.normal(size=in_shape).astype("float32")
+    run_model_test(make(), x, {"output": shape}, trainable_params=params, loss="mse",
                    targets=np.zeros((2,) + shape[1:], "float32"), tmp_path=tmp_path,
-                   fit=not isinstance(layer(), SpaceToDepth3D))
+                   fit=params > 0)
+
+
+def test_hand_counts_are_those_of_the_layers():
+    """The counting helpers, once against numbers written out."""
+    assert CONTRACT["conv2plus1d"][3] == (9 * 3 * 6 + 6) + (3 * 6 * 6 + 6) == 282
+    assert CONTRACT["residual_block"][3] == 6 + (81 * 6 + 6) + 12 + (162 * 6 + 6) + (18 + 6)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import keras
+from tests.harness import run_model_test
 from vidgen_tf.layers import PlaceSprites
 from vidgen_tf.layers.sprites import interpolation_matrix
 
@@ -131,3 +132,13 @@ def test_config_round_trip_and_errors():
         PlaceSprites(8)([sprites, np.zeros((1, 3, 1, 2), "float32")])
     with pytest.raises(ValueError, match=r"expected sprites \(B, S, S, K, C\)"):
         PlaceSprites(8)([sprites[..., 0], np.zeros((1, 3, 2, 2), "float32")])
+
+
+@pytest.mark.parametrize("whole_pixels", [False, True])
+def test_place_sprites_contract(whole_pixels, tmp_path):
+    """The shared harness: two inputs (sprites and positions), no weights."""
+    sprites = RNG.uniform(-1, 1, (2, 4, 4, 2, 1)).astype("float32")
+    positions = RNG.uniform(0, 4, (2, 3, 2, 2)).astype("float32")
+    run_model_test(PlaceSprites(8, whole_pixels=whole_pixels, name="place"),
+                   [sprites, positions], {"output": (2, 3, 8, 8, 1)}, trainable_params=0,
+                   tmp_path=tmp_path, fit=False)

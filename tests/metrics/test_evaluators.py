@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from tests.harness import run_model_test
+from tests.harness import (conv_params, dense_params, norm_params, run_model_test,
+                           run_precision_test)
 from vidgen_tf.metrics import evaluator_store
 from vidgen_tf.metrics.evaluator_data import (classifier_frames, digit_targets,
                                               no_digit_frames, shape_targets)
@@ -19,7 +20,13 @@ from vidgen_tf.metrics.evaluators import (DigitClassifier, FrameAttributeClassif
 def test_digit_classifier_harness(tmp_path, rng):
     frames = rng.uniform(-1, 1, size=(4, 20, 20, 3)).astype(np.float32)
     model = DigitClassifier(input_size=16, filters=(4, 8, 8), dense_units=8, name="tiny")
+    # encoder: three bias-free 3x3 convolutions 1 -> 4 -> 8 -> 8, each batch-normalised
+    # (scale and offset trained, moving mean and variance not); dense 8 -> 8 -> 11
+    encoder = conv_params(9, 1, 4, bias=False) + conv_params(9, 4, 8, bias=False) \
+        + conv_params(9, 8, 8, bias=False) + norm_params(4 + 8 + 8)
     run_model_test(model, frames, {"output": (4, 11)}, tmp_path=tmp_path,
+                   trainable_params=encoder + dense_params(8, 8) + dense_params(8, 11),
+                   non_trainable_params=norm_params(4 + 8 + 8),
                    loss="sparse_categorical_crossentropy",
                    targets=np.array([0, 3, 10, 7], np.int32))
 
@@ -29,20 +36,48 @@ def test_video_feature_net_harness(tmp_path, rng):
     model = VideoFeatureNet({"digits": 10, "count": 3}, channels=1, input_size=16,
                             filters=(4, 4, 8), temporal_filters=8, feature_dim=16,
                             name="tiny_net")
+    # encoder 1 -> 4 -> 4 -> 8 channels; per-frame moments: 3 x (1 + 4 + 8) = 39 numbers,
+    # layer-normalised, joined by their differences (78), two temporal convolutions (kernel
+    # 3) to 8 channels, mean and max over time (16) -> 16 features -> the two heads
+    encoder = conv_params(9, 1, 4, bias=False) + conv_params(9, 4, 4, bias=False) \
+        + conv_params(9, 4, 8, bias=False) + norm_params(4 + 4 + 8)
+    temporal = norm_params(39) + conv_params(3, 78, 8) + conv_params(3, 8, 8)
+    heads = dense_params(16, 16) + dense_params(16, 10) + dense_params(16, 3)
     run_model_test(model, videos, {"digits": (2, 10), "count": (2, 3)}, tmp_path=tmp_path,
+                   trainable_params=encoder + temporal + heads,
+                   non_trainable_params=norm_params(4 + 4 + 8),
                    loss={"digits": "binary_crossentropy",
                          "count": "sparse_categorical_crossentropy"},
                    targets={"digits": np.eye(10, dtype=np.float32)[[1, 2]],
-                            "count": np.array([0, 2], np.int32)})
+                            "count": np.array([0, 2], np.int32)},
+                   policies=("float32",))      # mixed policies: see the test below
     assert model.features(videos).shape == (2, 16)
     assert model.moments(videos).shape == (2, 6, model.encoder.moment_size)
+
+
+@pytest.mark.xfail(strict=True, raises=Exception, reason=(
+    "VideoFeatureNet fails when built under a mixed global policy (the gpu profile's "
+    "mixed_float16 while train() evaluates): spatial_moments multiplies float16 maps by a "
+    "float32 grid. Reported; when fixed, drop this marker and the harness's policies "
+    "restriction above (and name the outputs in float32_outputs if the evaluators are "
+    "pinned to float32)."))
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_video_feature_net_under_mixed_precision(policy, rng):
+    videos = rng.uniform(-1, 1, size=(2, 6, 24, 24, 1)).astype(np.float32)
+    model = VideoFeatureNet({"digits": 10, "count": 3}, channels=1, input_size=16,
+                            filters=(4, 4, 8), temporal_filters=8, feature_dim=16)
+    run_precision_test(model, videos, ("digits", "count"), policies=(policy,))
 
 
 def test_frame_attribute_classifier_harness(tmp_path, rng):
     frames = rng.uniform(-1, 1, size=(3, 16, 16, 3)).astype(np.float32)
     model = FrameAttributeClassifier({"shape": 6, "size": 2}, channels=3, input_size=16,
                                      filters=(4, 4, 8), name="tiny_frames")
+    encoder = conv_params(9, 3, 4, bias=False) + conv_params(9, 4, 4, bias=False) \
+        + conv_params(9, 4, 8, bias=False) + norm_params(4 + 4 + 8)
+    heads = dense_params(8, 128) + dense_params(128, 6) + dense_params(128, 2)
     run_model_test(model, frames, {"shape": (3, 6), "size": (3, 2)}, tmp_path=tmp_path,
+                   trainable_params=encoder + heads, non_trainable_params=norm_params(16),
                    loss="sparse_categorical_crossentropy",
                    targets={"shape": np.array([0, 5, 2]), "size": np.array([1, 0, 1])})
 

@@ -88,8 +88,20 @@ def test_proxy_fvd_is_zero_on_itself_and_checks_shapes(real):
     assert proxy_fvd(real, real) == pytest.approx(0.0, abs=1e-3)
     with pytest.raises(ValueError, match="same frames, size and channels"):
         proxy_fvd(real[:, :8], real)
+    # RGB clips go through the shapes evaluator: the distance by hand from its features,
+    # tr sqrt(S1 S2) from the eigenvalues of S1 S2 (real and >= 0 up to rounding)
+    from vidgen_tf.metrics.evaluator_store import load_evaluator
+
     shapes = EvalSetting("shapes", (1, 3), 32).clips(16, "val")
-    assert proxy_fvd(shapes[:8], shapes[8:]) > 0               # the RGB evaluator
+    scaled = shapes.astype(np.float32) / 127.5 - 1 if shapes.dtype == np.uint8 else shapes
+    features = np.asarray(load_evaluator("shape_features").features(scaled, training=False),
+                          np.float64)
+    a, b = features[:8], features[8:]
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    roots = np.sqrt(np.clip(np.linalg.eigvals(s1 @ s2).real, 0, None)).sum()
+    expected = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * roots
+    assert expected > 1.0
+    assert proxy_fvd(shapes[:8], shapes[8:]) == pytest.approx(expected, rel=1e-3)
 
 
 def test_evaluate_insists_on_the_sample_count(real):

@@ -1,11 +1,13 @@
 """The video GAN: the Keras contract, generators' structure, and the order and values of
 the adversarial train step."""
 
+import inspect
+
 import numpy as np
 import pytest
 
 import keras
-from tests.harness import run_model_test
+from tests.harness import conv_params, dense_params, norm_params, run_model_test
 from vidgen_tf.losses import hinge_d_loss, hinge_g_loss
 from vidgen_tf.models import VideoGAN
 from vidgen_tf.models.gan import GENERATORS
@@ -20,11 +22,44 @@ def small_gan(**kwargs):
     return VideoGAN(SHAPE, **options)
 
 
+def small_gan_params(kind):
+    """Trainable parameters of ``small_gan(generator=kind)``, counted by hand: frames 16x16
+    (two upsampling levels), generator widths 32, 16, 16, latent 8, discriminator width 8."""
+    up2d = lambda cin, cout: conv_params(9, cin, cout) + norm_params(cout)      # noqa: E731
+    up3d = lambda cin, cout: conv_params(27, cin, cout) + norm_params(cout)     # noqa: E731
+    # image stream: dense to 4x4x32, then 3x3 upsampling convs 32 -> 16 (-> 16), 3x3 output
+    image = lambda d, levels, out: (dense_params(d, 4 * 4 * 32) + up2d(32, 16)  # noqa: E731
+                                    + (up2d(16, 16) if levels == 2 else 0)
+                                    + conv_params(9, 16, out))
+    # TGAN's temporal generator: dense to 1 step of 32, two 1-D transposed convs (kernel 4)
+    # 32 -> 32 doubling the length to 4 frames, a 1-D conv (kernel 3) to the frame codes
+    codes = lambda out: (dense_params(8, 32) + 2 * conv_params(4, 32, 32)      # noqa: E731
+                         + conv_params(3, 32, out))
+    # 3-D stream: dense to 4x4x4x32, 3x3x3 upsampling convs 32 -> 16 -> 16, output conv
+    stream3d = dense_params(8, 4 * 4 * 4 * 32) + up3d(32, 16) + up3d(16, 16)
+    generator = {
+        "conv3d": stream3d + conv_params(27, 16, 1),
+        # + a mask head and a background image stream
+        "two_stream": stream3d + 2 * conv_params(27, 16, 1) + image(8, 2, 1),
+        # frames drawn from [z, frame code] (8 + 8 numbers)
+        "temporal": codes(8) + image(16, 2, 1),
+        # an 8x8 sprite (one level) and a path of (top, left) per frame
+        "sprite": image(8, 1, 1) + codes(2),
+    }[kind]
+    # video critic: fold (2, 2, 2) 1 -> 8 channels, 2x2x2 conv to 8; fold (1, 2, 2) 8 -> 32,
+    # 2x2x2 conv to 16; 2 x 4 x 4 x 16 features -> 1 logit
+    video = conv_params(8, 8, 8) + conv_params(8, 32, 16) + dense_params(2 * 4 * 4 * 16, 1)
+    # frame critic: 4x4 stride-2 convs 1 -> 8 -> 16; 4 x 4 x 16 features -> 1 logit
+    frame = conv_params(16, 1, 8) + conv_params(16, 8, 16) + dense_params(4 * 4 * 16, 1)
+    return generator + video + frame
+
+
 @pytest.mark.parametrize("kind", GENERATORS)
 def test_gan_contract(kind, tmp_path):
     z = RNG.normal(size=(2, 8)).astype("float32")
     model = small_gan(generator=kind)
-    run_model_test(model, z, {"output": (2,) + SHAPE}, tmp_path=tmp_path, fit=False)
+    run_model_test(model, z, {"output": (2,) + SHAPE}, tmp_path=tmp_path, fit=False,
+                   trainable_params=small_gan_params(kind))
     clips = np.asarray(model(z))
     assert clips.min() >= -1 and clips.max() <= 1
     assert not np.allclose(clips[0], clips[1])           # the noise matters
@@ -101,12 +136,167 @@ def test_one_step_updates_the_discriminator_then_the_generator():
     assert logs["r1"] == 0 and logs["gp"] == 0
 
 
-def test_penalties_are_logged_when_on():
-    model = small_gan(r1_gamma=10.0, gp_weight=10.0, loss="wasserstein")
-    model.compile()
-    logs = model.train_on_batch(RNG.uniform(-1, 1, (2,) + SHAPE).astype("float32"),
+def next_frame_index(model):
+    """The frame indices the frame discriminator judges in ``model``'s next train step: the
+    step's first draw from the model's seed generator when the batch brings its noise (and
+    its mixes), repeated here from a copy of the generator's state."""
+    copy = keras.random.SeedGenerator(0)
+    copy.state.assign(np.asarray(model.seed_generator.state))
+    return np.asarray(keras.random.randint((model.frames_per_clip,), 0, model.video_shape[0],
+                                           seed=copy))
+
+
+def hand_critics(model, videos, index):
+    """Video logits ``(B,)`` and frame logits averaged per clip ``(B,)``, the frames taken
+    with NumPy-style indexing."""
+    import tensorflow as tf
+
+    t, h, w, c = model.video_shape
+    frames = tf.reshape(tf.gather(videos, index, axis=1), (-1, h, w, c))
+    video = tf.cast(model.discriminator(videos), tf.float32)
+    frame = tf.reduce_mean(tf.reshape(tf.cast(model.frame_discriminator(frames), tf.float32),
+                                      (-1, len(index))), axis=1)
+    return video, frame
+
+
+def hand_input_gradients(model, x, index):
+    """``grad_x sum_b [D_video(x_b) + mean_k D_frame(x_b[k])]``, flattened per clip: the
+    gradient the penalties are made of (recorded on any enclosing tape)."""
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        video, frame = hand_critics(model, x, index)
+        total = tf.reduce_sum(video + frame)
+    return tf.reshape(tape.gradient(total, x), (x.shape[0], -1))
+
+
+def hand_d_loss(model, videos, fake, index, mix=None, r1_due=True):
+    """The discriminator loss of a step, and its parts, by hand (TensorFlow ops, so that the
+    caller's tape can differentiate it, R1's double back-propagation included)."""
+    import tensorflow as tf
+
+    relu = tf.nn.relu
+    real_v, real_f = hand_critics(model, videos, index)
+    fake_v, fake_f = hand_critics(model, fake, index)
+    if model.loss_name == "hinge":
+        adversarial = (tf.reduce_mean(relu(1 - real_v)) + tf.reduce_mean(relu(1 + fake_v))
+                       + tf.reduce_mean(relu(1 - real_f)) + tf.reduce_mean(relu(1 + fake_f)))
+    else:
+        assert model.loss_name == "wasserstein"
+        adversarial = (tf.reduce_mean(fake_v) - tf.reduce_mean(real_v)
+                       + tf.reduce_mean(fake_f) - tf.reduce_mean(real_f))
+    # R1 = E ||grad_x D(x)||^2 at the real clips; lazy: every r1_every-th step, r1_every x
+    r1 = tf.reduce_mean(tf.reduce_sum(tf.square(hand_input_gradients(model, videos, index)),
+                                      axis=1))
+    r1 = model.r1_every * r1 if r1_due else tf.zeros(())
+    gp = tf.zeros(())
+    if model.gp_weight:
+        m = tf.reshape(tf.constant(mix), (-1, 1, 1, 1, 1))
+        norms = tf.norm(hand_input_gradients(model, m * videos + (1 - m) * fake, index), axis=1)
+        gp = tf.reduce_mean(tf.square(norms - 1))
+    total = adversarial + 0.5 * model.r1_gamma * r1 + model.gp_weight * gp
+    return total, {"r1": r1, "gp": gp, "real_logit": tf.reduce_mean(real_v),
+                   "fake_logit": tf.reduce_mean(fake_v)}
+
+
+@pytest.mark.parametrize("r1_every", [1, 3])
+def test_default_step_by_hand_with_frame_discriminator_and_r1(r1_every):
+    """The default GAN (frame discriminator on, R1 on) by value, with SGD: d_loss, r1 (= R1
+    times r1_every on a due step) and the logits from the old networks; each discriminator
+    weight moves by -lr * its gradient of d_loss (R1's double back-propagation included);
+    g_loss from the updated discriminators on the old generator's clips, and each generator
+    weight moves by -lr * its gradient of that."""
+    import tensorflow as tf
+
+    defaults = {k: v.default for k, v in inspect.signature(VideoGAN).parameters.items()}
+    assert defaults["frame_discriminator"] is True and defaults["r1_gamma"] == 1.0
+    assert defaults["r1_every"] == 1 and defaults["loss"] == "hinge"
+    assert defaults["gp_weight"] == 0 and defaults["class_weight"] == 0
+    model, videos, noise = sgd_step_setup(small_gan(r1_every=r1_every))
+    lr = 0.1
+    index = next_frame_index(model)
+    x = tf.constant(videos)
+    fake = model.generator(noise)
+    critic_vars = (model.discriminator.trainable_variables
+                   + model.frame_discriminator.trainable_variables)
+    with tf.GradientTape() as tape:
+        d_loss, parts = hand_d_loss(model, x, fake, index)     # step 0: R1 is due
+    d_grads = tape.gradient(d_loss, critic_vars)
+    with tf.GradientTape() as tape:                              # the same without R1
+        no_r1, _ = hand_d_loss(model, x, fake, index, r1_due=False)
+    no_r1_grads = tape.gradient(no_r1, critic_vars)
+    d_before = [np.array(v) for v in critic_vars]
+    g_before = [np.array(v) for v in model.generator.trainable_variables]
+
+    logs = model.train_on_batch({"video": videos, "noise": noise}, return_dict=True)
+
+    assert logs["d_loss"] == pytest.approx(float(d_loss), rel=1e-5)
+    assert logs["r1"] == pytest.approx(float(parts["r1"]), rel=1e-4)
+    assert float(parts["r1"]) > 1e-2                         # large enough to count
+    for key in ("real_logit", "fake_logit"):
+        assert logs[key] == pytest.approx(float(parts[key]), rel=1e-5, abs=1e-6), key
+    assert logs["gp"] == 0
+    # the discriminators' update: -lr * gradient, and R1 visibly part of it
+    r1_share = max(float(np.max(np.abs(a - b))) for a, b in zip(d_grads, no_r1_grads))
+    assert r1_share > 1e-3
+    for before, variable, grad in zip(d_before, critic_vars, d_grads):
+        np.testing.assert_allclose(before - np.array(variable), lr * np.asarray(grad),
+                                   rtol=1e-3, atol=1e-3 * lr * r1_share, err_msg=variable.path)
+    # g_loss: the updated discriminators on the old generator's clips (the same noise)
+    video, frame = hand_critics(model, fake, index)
+    expected_g = -float(tf.reduce_mean(video)) - float(tf.reduce_mean(frame))
+    assert logs["g_loss"] == pytest.approx(expected_g, rel=1e-4)
+    # the generator's update, by hand from its old weights and the updated discriminators
+    g_after = [np.array(v) for v in model.generator.trainable_variables]
+    model.generator.set_weights(g_before)
+    with tf.GradientTape() as tape:
+        video, frame = hand_critics(model, model.generator(noise), index)
+        g_loss = -tf.reduce_mean(video) - tf.reduce_mean(frame)
+    assert float(g_loss) == pytest.approx(expected_g, rel=1e-5)
+    g_grads = tape.gradient(g_loss, model.generator.trainable_variables)
+    scale = max(float(np.max(np.abs(g))) for g in g_grads)
+    for before, after, grad in zip(g_before, g_after, g_grads):
+        np.testing.assert_allclose(before - after, lr * np.asarray(grad), rtol=1e-3,
+                                   atol=1e-4 * lr * scale)
+    assert int(model.discriminator_optimizer.iterations) == 1
+
+
+def test_penalties_by_hand_r1_and_gradient_penalty():
+    """With the Wasserstein loss, R1 and WGAN-GP at given mixes: r1, gp and
+    d_loss = wasserstein + gamma / 2 * R1 + gp_weight * GP, by hand."""
+    import tensorflow as tf
+
+    model, videos, noise = sgd_step_setup(small_gan(r1_gamma=10.0, gp_weight=10.0,
+                                                    loss="wasserstein"))
+    mix = RNG.uniform(size=4).astype("float32")
+    index = next_frame_index(model)
+    d_loss, parts = hand_d_loss(model, tf.constant(videos), model.generator(noise), index,
+                                mix=mix)
+    logs = model.train_on_batch({"video": videos, "noise": noise, "mix": mix},
                                 return_dict=True)
-    assert logs["r1"] > 0 and logs["gp"] > 0 and np.isfinite(logs["d_loss"])
+    assert float(parts["r1"]) > 1e-2 and float(parts["gp"]) > 1e-2
+    assert logs["r1"] == pytest.approx(float(parts["r1"]), rel=1e-4)
+    assert logs["gp"] == pytest.approx(float(parts["gp"]), rel=1e-4)
+    assert logs["d_loss"] == pytest.approx(float(d_loss), rel=1e-4, abs=1e-5)
+
+
+def test_evaluate_scores_the_video_discriminator_on_real_and_generated_clips():
+    """test_step by value: d_loss = hinge(D(x), D(G(z))), g_loss = -mean D(G(z)) with the
+    video discriminator (the frame discriminator is not used), averaged over the batches;
+    no weight changes."""
+    model, videos, noise = sgd_step_setup(small_gan())
+    real = np.asarray(model.discriminator(videos), np.float64)
+    fake = np.asarray(model.discriminator(model.generator(noise)), np.float64)
+    expected_d = np.maximum(0, 1 - real).mean() + np.maximum(0, 1 + fake).mean()
+    weights = [np.array(w) for w in model.weights]
+    logs = model.evaluate({"video": videos, "noise": noise}, batch_size=2, verbose=0,
+                          return_dict=True)
+    assert set(logs) == {"d_loss", "g_loss"}
+    assert logs["d_loss"] == pytest.approx(expected_d, rel=1e-5)
+    assert logs["g_loss"] == pytest.approx(-fake.mean(), rel=1e-5, abs=1e-6)
+    for a, b in zip(weights, model.weights):
+        np.testing.assert_array_equal(a, np.array(b))
 
 
 def test_lazy_r1_applies_the_penalty_every_nth_step_with_n_times_the_weight():
@@ -136,8 +326,13 @@ def test_lazy_r1_applies_the_penalty_every_nth_step_with_n_times_the_weight():
 
 
 def test_generate_is_repeatable_with_a_seed():
+    """generate(n, seed) is the generator on z ~ N(0, I) drawn with that seed."""
     model = small_gan()
-    np.testing.assert_array_equal(model.generate(2, seed=3), model.generate(2, seed=3))
+    clips = np.asarray(model.generate(2, seed=3))
+    np.testing.assert_array_equal(clips, model.generate(2, seed=3))
+    z = keras.random.normal((2, 8), seed=3)
+    np.testing.assert_allclose(clips, model.generator(z), atol=1e-6)
+    assert not np.allclose(clips, model.generate(2, seed=4))       # the seed matters
 
 
 def test_bad_arguments_are_named():
@@ -195,7 +390,11 @@ def test_conditional_generator_draws_the_labels_it_is_given():
     assert not np.allclose(clips[0], clips[2])                     # another label
     # generate draws labels in [0, 10) when none are given, repeatably with a seed
     np.testing.assert_array_equal(model.generate(4, seed=1), model.generate(4, seed=1))
+    assert not np.allclose(model.generate(4, seed=1), model.generate(4, seed=2))
     one = np.asarray(model.generate(1, seed=1, labels=[[4]]))
+    # given labels: the generator on the seed's noise and those labels
+    z = np.asarray(keras.random.normal((1, 8), seed=1))
+    np.testing.assert_allclose(one, model.generator([z, np.array([[4]], "int32")]), atol=1e-6)
     assert one.shape == (1,) + SHAPE
     with pytest.raises(ValueError, match=r"labels must have shape \(batch, num_sprites\) = "
                                          r"\(2, 1\), got \(2, 3\)"):
@@ -242,20 +441,6 @@ def test_conditional_step_draws_the_fakes_with_the_real_labels():
     assert logs["g_loss"] == pytest.approx(float(hinge_g_loss(d([fake, labels]))), rel=1e-4)
     with pytest.raises(ValueError, match=r"labels under 'digits'.*got videos without labels"):
         model.train_on_batch(videos)
-
-
-def test_auxiliary_classifier_loss_against_numpy():
-    """Sigmoid cross-entropy summed over classes against multi-hot targets: -1 is no object,
-    a digit shown twice is still one target."""
-    from vidgen_tf.models.gan import _multilabel_loss
-
-    logits = RNG.normal(size=(3, 10)).astype("float32") * 3
-    labels = np.array([[2, -1], [5, 5], [0, 9]])
-    targets = np.zeros((3, 10))
-    targets[0, 2] = targets[1, 5] = targets[2, 0] = targets[2, 9] = 1
-    p = 1 / (1 + np.exp(-logits.astype(np.float64)))
-    expected = -(targets * np.log(p) + (1 - targets) * np.log(1 - p)).sum(axis=1).mean()
-    assert float(_multilabel_loss(logits, labels, 10)) == pytest.approx(expected, rel=1e-5)
 
 
 def test_auxiliary_classifier_trains_on_real_frames_and_steers_the_generator():
