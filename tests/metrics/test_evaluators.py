@@ -50,17 +50,11 @@ def test_video_feature_net_harness(tmp_path, rng):
                          "count": "sparse_categorical_crossentropy"},
                    targets={"digits": np.eye(10, dtype=np.float32)[[1, 2]],
                             "count": np.array([0, 2], np.int32)},
-                   policies=("float32",))      # mixed policies: see the test below
+                   )
     assert model.features(videos).shape == (2, 16)
     assert model.moments(videos).shape == (2, 6, model.encoder.moment_size)
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason=(
-    "VideoFeatureNet fails when built under a mixed global policy (the gpu profile's "
-    "mixed_float16 while train() evaluates): spatial_moments multiplies float16 maps by a "
-    "float32 grid. Reported; when fixed, drop this marker and the harness's policies "
-    "restriction above (and name the outputs in float32_outputs if the evaluators are "
-    "pinned to float32)."))
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
 def test_video_feature_net_under_mixed_precision(policy, rng):
     videos = rng.uniform(-1, 1, size=(2, 6, 24, 24, 1)).astype(np.float32)
@@ -188,3 +182,27 @@ def test_training_command_writes_loadable_evaluators(tmp_path):
     assert set(entry["metrics"]) == {"digits", "dominant_direction", "speed_abs_error", "count"}
     net = load_evaluator("digit_features", folder=tmp_path)
     assert net.features(np.zeros((1, 16, 64, 64, 1), np.float32)).shape == (1, 128)
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_evaluators_measure_in_float32_under_any_global_policy(policy, rng):
+    """A run at the gpu profile scores its samples while its mixed policy is still set: the
+    evaluators are built in float32 all the same, and score as they do under float32."""
+    from vidgen_tf.metrics import evaluator_store
+    from vidgen_tf.metrics.scores import clip_features
+    from vidgen_tf.precision import set_precision
+
+    videos = rng.integers(0, 256, size=(4, 16, 32, 32, 1), dtype=np.uint8)
+    expected = np.asarray(clip_features(videos))
+    saved = dict(evaluator_store._CACHE)
+    evaluator_store._CACHE.clear()
+    try:
+        set_precision(policy)
+        model = evaluator_store.load_evaluator("digit_features")
+        assert {layer.dtype_policy.name for layer in model._flatten_layers()} == {"float32"}
+        np.testing.assert_allclose(np.asarray(clip_features(videos)), expected, rtol=1e-5,
+                                   atol=1e-5)
+    finally:
+        set_precision("float32")
+        evaluator_store._CACHE.clear()
+        evaluator_store._CACHE.update(saved)

@@ -111,8 +111,17 @@ def load_evaluator(name, folder=None):
             f"Weights of evaluator {name!r} ({path}) do not match the manifest: SHA-256 "
             f"{found[:12]}... instead of {entry['sha256'][:12]}.... The file was changed or "
             f"damaged; restore it from git or rebuild it with `{REBUILD} --only {name}`.")
-    model = getattr(evaluators, entry["class"]).from_config(entry["config"])
-    model(_dummy(entry["input_shape"]))
+    # an instrument measures the same under any global policy (the gpu profile's
+    # mixed_float16 is still set while a run scores its samples): built in float32
+    import keras
+
+    policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        model = getattr(evaluators, entry["class"]).from_config(entry["config"])
+        model(_dummy(entry["input_shape"]))
+    finally:
+        keras.config.set_dtype_policy(policy)
     model.load_weights(str(path))
     model.trainable = False
     _CACHE[key] = model

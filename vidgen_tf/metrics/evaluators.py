@@ -48,6 +48,7 @@ def resize_frames(frames, size, grey):
 def spatial_moments(maps):
     """Per channel: mean activation and centre ``(y, x)`` in ``[0, 1]`` of ``(N, S, S, C)``
     non-negative maps; returns ``(N, 3 C)``."""
+    maps = ops.cast(maps, "float32")      # sums over S*S values: float32 under any policy
     size = maps.shape[1]
     mass = ops.sum(maps, axis=(1, 2)) + 1e-4                              # (N, C)
     grid = ops.arange(size, dtype="float32") / max(size - 1, 1)
