@@ -293,8 +293,8 @@ def test_evaluate_scores_the_video_discriminator_on_real_and_generated_clips():
     logs = model.evaluate({"video": videos, "noise": noise}, batch_size=2, verbose=0,
                           return_dict=True)
     assert set(logs) == {"d_loss", "g_loss"}
-    assert logs["d_loss"] == pytest.approx(expected_d, rel=1e-5)
-    assert logs["g_loss"] == pytest.approx(-fake.mean(), rel=1e-5, abs=1e-6)
+    assert float(logs["d_loss"]) == pytest.approx(expected_d, rel=1e-5)
+    assert float(logs["g_loss"]) == pytest.approx(-fake.mean(), rel=1e-5, abs=1e-6)
     for a, b in zip(weights, model.weights):
         np.testing.assert_array_equal(a, np.array(b))
 
