@@ -137,3 +137,21 @@ def test_fonts_missing_from_an_older_matplotlib_come_with_the_package(tmp_path, 
         assert hashlib.sha256(a.read()).hexdigest() == hashlib.sha256(b.read()).hexdigest()
     with pytest.raises(FileNotFoundError, match=r"DejaVuSans.ttf.*fonts/ttf.*vidgen_tf"):
         glyphs.font_path("DejaVuSans.ttf")
+
+
+def test_glyphs_are_the_same_in_every_process():
+    """The embedded dataset is only reproducible if its glyphs are: matplotlib before 3.10
+    left stray bytes in FreeType's bitmaps (the top rows of round digits differed from one
+    process to the next), hence the floor in requirements.txt."""
+    import hashlib
+    import subprocess
+    import sys
+
+    code = ("import hashlib; from vidgen_tf.data import glyphs; print(hashlib.sha256(b''.join("
+            "glyphs.rasterize_digit(f, d).tobytes() for f in glyphs.DIGIT_FONTS[:4] "
+            "for d in range(10))).hexdigest())")
+    here = hashlib.sha256(b"".join(glyphs.rasterize_digit(f, d).tobytes()
+                                   for f in glyphs.DIGIT_FONTS[:4] for d in range(10)))
+    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=120, check=True).stdout.strip()
+    assert there == here.hexdigest()
