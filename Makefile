@@ -47,6 +47,7 @@ OLD_PY    := $(OLD_VENV)/bin/python
 OLD_STAMP := $(OLD_VENV)/.installed
 
 $(OLD_STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "vidgen_tf needs Python 3.10 or newer: run make PYTHON=python3.11 ...")'
 	test -x $(OLD_PY) || $(PYTHON) -m venv $(OLD_VENV)
 	$(OLD_PY) -m pip install --quiet --upgrade pip
 	sed -E -e '/^#/d' -e 's/>=([^,]+)(,.*)?$$/==\1/' requirements.txt > $(OLD_VENV)/floors.txt
@@ -55,7 +56,8 @@ $(OLD_STAMP): requirements.txt pyproject.toml
 	touch $(OLD_STAMP)
 
 test-oldest: $(OLD_STAMP)
-	$(OLD_PY) -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy|scipy|moviepy) '
+	$(OLD_PY) -m pip install --quiet -r $(OLD_VENV)/floors.txt   # undo any upgrade since
+	$(OLD_PY) -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy|scipy|moviepy|matplotlib) '
 	VIDGEN_PROFILE=smoke $(OLD_PY) -m pytest -q tests
 	@runs=$$(mktemp -d -t vidgen_runs.XXXXXX); \
 	VIDGEN_RUNS=$$runs VIDGEN_PROFILE=smoke $(OLD_PY) -m pytest -q $(NBVAL) notebooks; \

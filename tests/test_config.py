@@ -63,15 +63,6 @@ def test_detect_device_asks_tensorflow_for_tpus_and_gpus(monkeypatch, tpus, gpus
     assert config.detect_device() == kind
 
 
-def test_detect_device_on_this_machine():
-    import tensorflow as tf
-
-    expected = "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
-    if tf.config.list_logical_devices("TPU"):
-        expected = "tpu"
-    assert config.detect_device() == expected
-
-
 @pytest.mark.parametrize("device, profile", [("cpu", "cpu"), ("gpu", "gpu")])
 def test_devices_select_profile_without_env(monkeypatch, device, profile):
     monkeypatch.delenv("VIDGEN_PROFILE", raising=False)

@@ -93,6 +93,7 @@ def test_a_download_is_checked_and_kept_in_the_cache(mnist_file, tmp_path, monke
     cache = tmp_path / "cache"
     with pytest.raises(MNISTUnavailableError, match="could not be downloaded"):
         load_mnist(cache_dir=cache)                        # not the file of MNIST_SHA256
+    assert not (cache / "mnist.npz").exists()              # nothing unchecked left behind
     digest = hashlib.sha256(pathlib.Path(mnist_file).read_bytes()).hexdigest()
     monkeypatch.setattr(moving_mnist, "MNIST_SHA256", digest)
     (x_train, _), _ = load_mnist(cache_dir=cache)

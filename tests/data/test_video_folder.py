@@ -1,6 +1,7 @@
 import os
 import re
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -178,3 +179,14 @@ def test_humanize():
     assert humanize("ApplyEyeMakeup") == "apply eye makeup"
     assert humanize("playing_guitar") == "playing guitar"
     assert humanize("YoYo") == "yo yo"
+
+
+def test_a_file_found_short_by_read_clip_is_still_counted_by_the_pipeline(cut_folder):
+    folder = VideoFolder(cut_folder, num_frames=8, image_size=(32, 48), seed=3)
+    with pytest.raises(VideoReadError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder.read_clip(0)                       # v_cut40.webm: known too short from now on
+    with pytest.warns(UserWarning, match=r"skipping a clip of \S*v_cut40.webm: .*too short.*"
+                                         r"so far: 1 of 3"):
+        list(folder.as_tf_dataset(shuffle=False).as_numpy_iterator())
+    assert list(folder.skipped_while_decoding) == [folder.files[0]]

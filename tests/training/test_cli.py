@@ -58,6 +58,14 @@ def test_out_that_is_a_file_is_named(tmp_path):
     assert path.read_text() == "notes"
 
 
+def test_vidgen_debug_shows_the_traceback(tmp_path):
+    path = tmp_path / "file.txt"
+    path.write_text("notes")
+    run = _train(path, env={"VIDGEN_DEBUG": "1"})
+    assert run.returncode == 1 and "Traceback" in run.stderr
+    assert "is a file; a run folder is expected there" in run.stderr
+
+
 def test_out_under_a_file_cannot_be_created(tmp_path):
     # as root, permissions do not stop a write: a regular file in the path does
     (tmp_path / "file.txt").write_text("notes")

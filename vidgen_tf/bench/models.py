@@ -56,8 +56,9 @@ def time_train_step(model, batch, steps=10, warmup=2, eager=True):
 
 def mean_step_flops(model, batch):
     """FLOPs of an average train step: the graph's, plus its conditional branches weighed by
-    how often they run (a GAN's R1 penalty every ``r1_every`` steps; other conditionals are
-    counted in full, an upper bound)."""
+    how often they run. The only conditional of the course's train steps is a GAN's lazy R1
+    penalty, due every ``r1_every`` steps: all branches are weighed by ``1 / r1_every`` when
+    the model has an R1 penalty, and counted in full otherwise."""
     from vidgen_tf.bench.flops import train_step_flops
 
     counted = train_step_flops(model, batch)

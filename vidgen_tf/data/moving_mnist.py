@@ -83,6 +83,8 @@ def load_mnist(path=None, download=True, cache_dir=None):
                                           file_hash=MNIST_SHA256, cache_dir=cache_dir,
                                           cache_subdir="")
     except Exception as error:  # network errors come in many types
+        if os.path.exists(cache):
+            os.remove(cache)    # a download that failed its check must not pass as the cache
         raise MNISTUnavailableError(
             f"MNIST is not cached ({cache} does not exist) and could not be downloaded from "
             f"{MNIST_URL} ({type(error).__name__}: {error}). Copy mnist.npz there or pass "

@@ -248,21 +248,30 @@ class VideoFolder:
         index = int(index)
         h, w = self.image_size
         black = np.zeros((self.num_frames, h, w, 3), np.uint8)
-        if index in self._truncated:        # known too short for a clip, counted already
+        if index in self._truncated:        # found too short for a clip (by read_clip too)
+            self._skip(index, "it is too short for a clip (found when it was read before)")
             return black, np.bool_(False)
         try:
             return self._clip(index, random=random), np.bool_(True)
         except (OSError, VideoReadError) as error:
-            path = self.files[index]
-            with self._lock:
-                self.skipped_while_decoding[path] = getattr(error, "reason", str(error))
-                count = len(self.skipped_while_decoding)
-            opened = (f" ({len(self.skipped)} more were skipped when the folder was opened)"
-                      if self.skipped else "")
-            warnings.warn(
-                f"VideoFolder {self.root!r}: skipping a clip of {path}: {error}. Files skipped "
-                f"while decoding so far: {count} of {len(self.files)}{opened}.", stacklevel=1)
+            self._skip(index, getattr(error, "reason", str(error)), error)
             return black, np.bool_(False)
+
+    def _skip(self, index, reason, error=None):
+        """Count a file dropped while decoding in ``skipped_while_decoding``; warn the first
+        time, with the count so far."""
+        path = self.files[index]
+        with self._lock:
+            if path in self.skipped_while_decoding:
+                return
+            self.skipped_while_decoding[path] = reason
+            count = len(self.skipped_while_decoding)
+        opened = (f" ({len(self.skipped)} more were skipped when the folder was opened)"
+                  if self.skipped else "")
+        warnings.warn(
+            f"VideoFolder {self.root!r}: skipping a clip of {path}: {error or reason}. Files "
+            f"skipped while decoding so far: {count} of {len(self.files)}{opened}.",
+            stacklevel=2)
 
     def as_tf_dataset(self, shuffle=True, random_start=True, seed=None):
         """A ``tf.data.Dataset`` of clip dicts decoded by ffmpeg in parallel.

@@ -133,15 +133,21 @@ def _check_weights_file(path):
     import h5py
 
     file = os.path.join(path, "model.weights.h5")
-    arrays = []
+    count = 0
+
+    def read(name, item):           # read each array and let it go: one array in memory
+        nonlocal count
+        if isinstance(item, h5py.Dataset):
+            item[()]
+            count += 1
+
     try:
         with h5py.File(file, "r") as h5:
-            h5.visititems(lambda name, item: arrays.append(item[()])
-                          if isinstance(item, h5py.Dataset) else None)
+            h5.visititems(read)
     except _READ_ERRORS + (RuntimeError,) as error:
         raise CheckpointError(f"{file} cannot be read as an HDF5 weights file "
                               f"({type(error).__name__}: {error}).") from error
-    if not arrays:
+    if not count:
         raise CheckpointError(f"{file} holds no weights.")
 
 

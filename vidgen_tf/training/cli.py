@@ -46,8 +46,8 @@ def _sample(args):
 
 
 # Failures a user can meet and fix: files and folders (OSError and the package's own errors,
-# all subclasses of these), bad settings, training that diverged. Anything else is a bug and
-# keeps its traceback.
+# all subclasses of these), bad settings, training that diverged: one line each. A bug can
+# raise these types too: VIDGEN_DEBUG=1 shows its traceback.
 EXPECTED_ERRORS = (OSError, ValueError, RuntimeError, FloatingPointError)
 
 _OS_HINTS = {
@@ -125,6 +125,9 @@ def main(argv=None):
     try:
         args.handler(args)
     except EXPECTED_ERRORS as error:
+        if os.environ.get("VIDGEN_DEBUG"):
+            raise               # the whole traceback, for a maintainer chasing a bug
         print(f"error: {error_line(error)}", file=sys.stderr)
+        print("(set VIDGEN_DEBUG=1 to see where it came from)", file=sys.stderr)
         return 1
     return 0
