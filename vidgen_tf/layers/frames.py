@@ -23,6 +23,17 @@ def _num_frames(value, name):
     return int(value)
 
 
+class _FrameCountLayer(layers.Layer):
+    """What the layers with a frame count share: ``num_frames`` checked, kept and saved."""
+
+    def __init__(self, num_frames, **kwargs):
+        super().__init__(**kwargs)
+        self.num_frames = _num_frames(num_frames, type(self).__name__)
+
+    def get_config(self):
+        return {**super().get_config(), "num_frames": self.num_frames}
+
+
 @keras.saving.register_keras_serializable(package="vidgen_tf")
 class FramesToBatch(layers.Layer):
     """Fold the frames into the batch: ``(B, T, ...) -> (B * T, ...)``.
@@ -44,7 +55,7 @@ class FramesToBatch(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
-class BatchToFrames(layers.Layer):
+class BatchToFrames(_FrameCountLayer):
     """Unfold a batch of frames into clips: ``(B * T, ...) -> (B, T, ...)``.
 
     Args:
@@ -55,19 +66,12 @@ class BatchToFrames(layers.Layer):
         BatchToFrames(16)(frames)
     """
 
-    def __init__(self, num_frames, **kwargs):
-        super().__init__(**kwargs)
-        self.num_frames = _num_frames(num_frames, "BatchToFrames")
-
     def call(self, inputs):
         return ops.reshape(inputs, (-1, self.num_frames) + tuple(inputs.shape[1:]))
 
-    def get_config(self):
-        return {**super().get_config(), "num_frames": self.num_frames}
-
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
-class RepeatFrames(layers.Layer):
+class RepeatFrames(_FrameCountLayer):
     """Give every frame the same value: ``(B, ...) -> (B, T, ...)``.
 
     Args:
@@ -78,19 +82,12 @@ class RepeatFrames(layers.Layer):
         RepeatFrames(16)(z)
     """
 
-    def __init__(self, num_frames, **kwargs):
-        super().__init__(**kwargs)
-        self.num_frames = _num_frames(num_frames, "RepeatFrames")
-
     def call(self, inputs):
         return ops.repeat(ops.expand_dims(inputs, 1), self.num_frames, axis=1)
 
-    def get_config(self):
-        return {**super().get_config(), "num_frames": self.num_frames}
-
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
-class CropFrames(layers.Layer):
+class CropFrames(_FrameCountLayer):
     """Keep the first frames: ``(B, T', ...) -> (B, num_frames, ...)``.
 
     For networks that grow the time axis by doubling (``4, 8, 16, ...``) to a length that
@@ -103,15 +100,8 @@ class CropFrames(layers.Layer):
         CropFrames(12)(codes)      # (8, 16, 64) -> (8, 12, 64)
     """
 
-    def __init__(self, num_frames, **kwargs):
-        super().__init__(**kwargs)
-        self.num_frames = _num_frames(num_frames, "CropFrames")
-
     def call(self, inputs):
         return inputs[:, :self.num_frames]
-
-    def get_config(self):
-        return {**super().get_config(), "num_frames": self.num_frames}
 
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
