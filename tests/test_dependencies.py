@@ -1,7 +1,7 @@
 """Dependencies point one way (DESIGN.md section 2): every import in the package, at module
 level or inside a function, is read from the source and checked against the layers.
 
-    config, precision, registry   (the base: no sub-package)
+    config, precision, registry, install, weights   (the base: no other sub-package)
     data, layers, losses          (no models, training, metrics, viz, course, bench)
     models                        (no training, metrics, viz, course, bench)
     training, metrics, viz, course, bench, __main__   (above the models)
@@ -16,12 +16,14 @@ from tests.harness import REPO
 
 PACKAGE = "vidgen_tf"
 SUBPACKAGES = ("data", "layers", "losses", "models", "training", "metrics", "viz", "course",
-               "bench")
+               "bench", "weights")
 ABOVE_MODELS = ("training", "metrics", "viz", "course", "bench")
 FORBIDDEN = {
     "config": SUBPACKAGES,
     "precision": SUBPACKAGES,
     "registry": SUBPACKAGES,
+    "install": tuple(p for p in SUBPACKAGES if p != "weights"),   # reads config only
+    "weights": tuple(p for p in SUBPACKAGES if p != "weights"),   # shipped files, base
     "data": ("models",) + ABOVE_MODELS,
     "layers": ("models",) + ABOVE_MODELS,
     "losses": ("models",) + ABOVE_MODELS,

@@ -19,6 +19,6 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from vidgen_tf.config import PROFILES, Profile, get_profile, seed_everything  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"   # the notebooks' set-up cell requires it (sync-colab writes it)
 
 __all__ = ["PROFILES", "Profile", "get_profile", "seed_everything", "__version__"]

@@ -4,7 +4,6 @@ import nbformat
 import pytest
 
 from tests.conftest import REPO
-from vidgen_tf.course.colab import colab_setup_source, sync_setup_cell
 from vidgen_tf.course.release import (ReleaseError, out_of_date, release, strip_solutions,
                                       student_edition)
 
@@ -89,24 +88,3 @@ def test_release_writes_and_detects_stale_editions(tmp_path):
 def test_the_repository_student_edition_is_up_to_date():
     stale = out_of_date(NOTEBOOKS, LESSONS)
     assert stale == [], f"run `python -m vidgen_tf.course release`: {stale} out of date"
-
-
-def test_every_notebook_opens_with_the_colab_cell():
-    for name in sorted(os.listdir(NOTEBOOKS)):
-        if name.endswith(".ipynb"):
-            first = nbformat.read(os.path.join(NOTEBOOKS, name), as_version=4).cells[0]
-            assert first.cell_type == "code" and first.source == colab_setup_source(), name
-    source = colab_setup_source()
-    assert source.startswith("# NBVAL_SKIP") and "google.colab" in source
-    pip = [line for line in source.splitlines() if "pip install" in line]
-    assert len(pip) == 1 and '"moviepy>=2.1"' in pip[0]
-    assert "tensorflow" not in pip[0].lower() and "keras" not in pip[0].lower()
-
-
-def test_sync_setup_cell_inserts_and_updates():
-    nb = _notebook()
-    assert sync_setup_cell(nb) and nb.cells[0].source == colab_setup_source()
-    assert not sync_setup_cell(nb)
-    nb.cells[0].source = "# NBVAL_SKIP\n# On Colab: old text"
-    assert sync_setup_cell(nb) and nb.cells[0].source == colab_setup_source()
-    assert len(nb.cells) == 3

@@ -7,7 +7,7 @@ from vidgen_tf.bench import benchmark
 
 
 @benchmark("evaluators", "Held-out accuracy of the shipped evaluator networks (weights from "
-                         "data/evaluators, checked against their SHA-256)")
+                         "vidgen_tf/weights/evaluators, checked against their SHA-256)")
 def evaluators(quick=False):
     from vidgen_tf.metrics.evaluator_store import evaluator_dir, load_evaluator, read_manifest
     from vidgen_tf.metrics.train_evaluators import evaluate_classifier, evaluate_feature_net

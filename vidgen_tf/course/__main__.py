@@ -1,18 +1,24 @@
 """Course tooling from the command line.
 
     python -m vidgen_tf.course release [--notebooks notebooks] [--lessons lessons]
+                                       [--repo-url https://github.com/OWNER/REPO] [--branch B]
+        with --repo-url: first writes the repository into pyproject.toml, the notebooks'
+        badges and set-up cells and the README's badges (as sync-colab does)
     python -m vidgen_tf.course check-release
     python -m vidgen_tf.course grade SUBMISSIONS... [--out report] [--reference notebooks]
                                      [--cell-timeout 120] [--timeout 1800]
         exit code 2 (nobody graded) if the reference folder is wrong; 1 if a submission
         path does not exist (the others are graded).
     python -m vidgen_tf.course execute NOTEBOOKS... [--profile cpu]
-    python -m vidgen_tf.course sync-colab [--notebooks notebooks]
+    python -m vidgen_tf.course sync-colab [--repo-url URL] [--branch B] [--repo .]
+        badges and set-up cells of notebooks/ and the README's badges from the setting in
+        pyproject.toml ([tool.vidgen_tf.course]), which --repo-url / --branch change first
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -24,6 +30,7 @@ def main(argv=None):
     p = commands.add_parser("release", help="write lessons/ (student edition) from notebooks/")
     p.add_argument("--notebooks", default="notebooks")
     p.add_argument("--lessons", default="lessons")
+    _source_arguments(p)
 
     p = commands.add_parser("check-release", help="fail if lessons/ is out of date")
     p.add_argument("--notebooks", default="notebooks")
@@ -42,10 +49,22 @@ def main(argv=None):
     p.add_argument("--profile", default="cpu")
     p.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
 
-    p = commands.add_parser("sync-colab", help="make every notebook open with the Colab cell")
-    p.add_argument("--notebooks", default="notebooks")
+    p = commands.add_parser("sync-colab", help="make every notebook open with the Colab badge "
+                                               "and set-up cell of the course's repository")
+    p.add_argument("--repo", default=".", help="the checkout (with pyproject.toml, README.md)")
+    _source_arguments(p)
 
     args = parser.parse_args(argv)
+    if args.command in ("release", "sync-colab"):
+        from vidgen_tf.course.colab import SettingsError
+
+        repo = getattr(args, "repo", None) or os.path.dirname(os.path.abspath(args.notebooks))
+        try:
+            if args.command == "sync-colab" or args.repo_url or args.branch:
+                _sync(repo, args.repo_url, args.branch)
+        except (SettingsError, OSError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     if args.command == "release":
         from vidgen_tf.course.release import release
 
@@ -81,21 +100,25 @@ def main(argv=None):
             print(f"executing {path} at profile {args.profile} ...", flush=True)
             seconds = execute_notebook(path, args.profile, args.timeout)
             print(f"{path}: {seconds:.0f} s")
-    elif args.command == "sync-colab":
-        import os
-
-        import nbformat
-
-        from vidgen_tf.course.colab import sync_setup_cell
-        from vidgen_tf.course.release import lesson_files
-
-        for name in lesson_files(args.notebooks):
-            path = os.path.join(args.notebooks, name)
-            notebook = nbformat.read(path, as_version=4)
-            if sync_setup_cell(notebook):
-                nbformat.write(notebook, path)
-                print(f"updated {path}")
     return 0
+
+
+def _source_arguments(parser):
+    parser.add_argument("--repo-url", help="the GitHub repository the course is published from "
+                                           "(https://github.com/OWNER/REPO); kept in "
+                                           "pyproject.toml")
+    parser.add_argument("--branch", help="the branch Colab opens and pip installs from")
+
+
+def _sync(repo, url, branch):
+    from vidgen_tf.course.colab import CourseSource, read_source, sync_course
+
+    source = None
+    if url or branch:
+        current = read_source(os.path.join(repo, "pyproject.toml"))
+        source = CourseSource(url or current.repository, branch or current.branch)
+    for path in sync_course(repo, source):
+        print(f"updated {path}")
 
 
 if __name__ == "__main__":

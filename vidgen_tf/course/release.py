@@ -13,7 +13,7 @@ The release replaces each such block with a stub at the same indentation::
         # YOUR CODE HERE
         raise NotImplementedError("Exercise: replace this line with your code.")
 
-clears every output, and marks the notebook's metadata ``vidgen_tf.edition = "student"``.
+clears every output, points the Colab badge at ``lessons/``, and marks the notebook's metadata ``vidgen_tf.edition = "student"``.
 Only lesson notebooks (``NN_name.ipynb``) are released.
 
 Run ``python -m vidgen_tf.course release``; the test suite fails when ``lessons/`` is out of
@@ -29,6 +29,8 @@ import os
 import re
 
 import nbformat
+
+from vidgen_tf.course.colab import is_badge_cell
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 STUB = ('# YOUR CODE HERE', 'raise NotImplementedError("Exercise: replace this line with your '
@@ -76,6 +78,8 @@ def student_edition(notebook, where: str = "notebook"):
     """A copy of a reader's-edition notebook with solutions stubbed and outputs cleared."""
     notebook = copy.deepcopy(notebook)
     for index, cell in enumerate(notebook.cells):
+        if is_badge_cell(cell):         # the badge opens this edition
+            cell.source = cell.source.replace("/notebooks/", "/lessons/")
         if cell.cell_type != "code":
             continue
         cell.source = strip_solutions(cell.source, where=f"{where}, code cell {index}")

@@ -1,7 +1,7 @@
 """Evaluator networks for the embedded domain: the eyes of the evaluation kit.
 
 Trained once on the embedded datasets by ``python -m vidgen_tf.metrics.train_evaluators``
-and shipped in ``data/evaluators/``:
+and shipped inside the package, in ``vidgen_tf/weights/evaluators/``:
 
 - ``DigitClassifier``: a frame classifier, digit 0-9 or 10 = "no digit / noise". It scores how
   recognisable and how varied generated digits are (``digit_score``) and whether a clip keeps

@@ -1,4 +1,4 @@
-"""Train the evaluator networks and write them to ``data/evaluators/``.
+"""Train the evaluator networks and write them to ``vidgen_tf/weights/evaluators/``.
 
     python -m vidgen_tf.metrics.train_evaluators                 # all three, ~20 min on 2 cores
     python -m vidgen_tf.metrics.train_evaluators --only digit_classifier
