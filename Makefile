@@ -31,8 +31,13 @@ lab: install
 # (VIDGEN_RUNS), removed after, so a second `make test` starts from the same state as the first.
 test: test-unit test-notebooks
 
+# One test process per core, up to 4 (tracing TensorFlow graphs, most of the time, runs on one
+# core), a whole file per process (module fixtures are made once); on a GPU each process takes
+# the memory it needs instead of all of it.
+XDIST := -n auto --maxprocesses 4 --dist loadfile
+
 test-unit: install
-	VIDGEN_PROFILE=smoke $(PY) -m pytest -q tests
+	TF_FORCE_GPU_ALLOW_GROWTH=true VIDGEN_PROFILE=smoke $(PY) -m pytest -q $(XDIST) tests
 
 test-notebooks: install
 	$(PY) -m tests.run_notebooks
@@ -55,7 +60,7 @@ $(OLD_STAMP): requirements.txt pyproject.toml
 test-oldest: $(OLD_STAMP)
 	$(OLD_PY) -m pip install --quiet -r $(OLD_VENV)/floors.txt   # undo any upgrade since
 	$(OLD_PY) -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy|scipy|moviepy|matplotlib) '
-	VIDGEN_PROFILE=smoke $(OLD_PY) -m pytest -q tests
+	TF_FORCE_GPU_ALLOW_GROWTH=true VIDGEN_PROFILE=smoke $(OLD_PY) -m pytest -q $(XDIST) tests
 	$(OLD_PY) -m tests.run_notebooks
 
 # Benchmarks: writes benchmarks/results.md and benchmarks/results.json.

@@ -109,6 +109,23 @@ def test_evaluate_insists_on_the_sample_count(real):
         evaluate(real[:10], SMALL)
 
 
+def test_evaluate_compares_with_the_reference_features_computed_once(real):
+    from vidgen_tf.metrics import baselines
+
+    tiny = EvalSetting("digits", 1, 32, num_generated=8, num_reference=16)
+    baselines._REFERENCE_FEATURES.clear()
+    first = baselines.evaluate(real[:8], tiny)
+    assert len(baselines._REFERENCE_FEATURES) == 1
+    cached = next(iter(baselines._REFERENCE_FEATURES.values()))
+    assert cached.shape[0] == 16
+    # the same number as the Fréchet distance of the clips themselves, and as a second call
+    assert first["proxy_fvd"] == pytest.approx(proxy_fvd(real[:8], tiny.reference()), rel=1e-9)
+    assert baselines.evaluate(real[:8], tiny)["proxy_fvd"] == first["proxy_fvd"]
+    with pytest.raises(ValueError, match=r"clips of shape .* = \(16, 32, 32, 1\), got "
+                                         r"\(16, 16, 16, 1\)"):
+        baselines.evaluate(real[:8, :, :16, :16], tiny)
+
+
 @pytest.fixture(scope="module")
 def table():
     return baseline_table(SMALL, seeds=(0, 1))

@@ -27,8 +27,9 @@ import dataclasses
 import numpy as np
 
 from vidgen_tf.metrics import corruptions
-from vidgen_tf.metrics.scores import (digit_score, frame_probabilities, identity_consistency,
-                                      motion_stats, proxy_fvd)
+from vidgen_tf.metrics.frechet import frechet_distance_from_features
+from vidgen_tf.metrics.scores import (as_float_videos, clip_features, digit_score,
+                                      frame_probabilities, identity_consistency, motion_stats)
 
 CASES = ("real (held-out)", "shuffled in time", "first frame repeated", "Gaussian noise",
          "blurred")
@@ -98,27 +99,53 @@ SETTINGS = {
 }
 
 
+_REFERENCE_FEATURES: dict = {}
+
+
+def reference_features(setting):
+    """``VideoFeatureNet`` features ``(num_reference, dim)`` of ``setting.reference()``.
+
+    Computed once per process and evaluator folder: they are most of the work of a proxy FVD
+    (``num_reference`` is four times ``num_generated`` in the course's settings), and every
+    model, case and seed of a setting is compared with the same clips.
+    """
+    from vidgen_tf.metrics.evaluator_store import evaluator_dir
+
+    key = (setting, str(evaluator_dir()))
+    if key not in _REFERENCE_FEATURES:
+        _REFERENCE_FEATURES[key] = clip_features(setting.reference())
+    return _REFERENCE_FEATURES[key]
+
+
 def evaluate(videos, setting, reference=None):
     """Every score of a set of clips in a setting.
 
     Args:
         videos: float videos ``(setting.num_generated, T, H, W, C)`` (a model's samples).
         setting: ``EvalSetting``.
-        reference: optional ``setting.reference()``, to reuse across calls.
+        reference: optional real clips to compare with instead of ``setting.reference()``
+            (whose features are computed once per process: ``reference_features``).
 
     Returns:
         dict: ``proxy_fvd``, ``mean_displacement``, ``jerk``, ``moving_share`` and, for
         one-digit settings, ``digit_confidence``, ``classes_present``,
         ``identity_consistency``.
     """
-    videos = np.asarray(videos, np.float32)
+    videos = as_float_videos(videos, "evaluate")
     if len(videos) != setting.num_generated:
         raise ValueError(f"evaluate: the setting {setting.name!r} scores "
                          f"{setting.num_generated} clips, got {len(videos)}; Fréchet "
                          f"distances are only comparable at equal counts.")
-    reference = setting.reference() if reference is None else reference
+    channels = 1 if setting.dataset == "digits" else 3
+    expected = (setting.num_frames, setting.image_size, setting.image_size, channels)
+    if videos.shape[1:] != expected:
+        raise ValueError(f"evaluate: the setting {setting.name!r} scores clips of shape "
+                         f"(frames, height, width, channels) = {expected}, got "
+                         f"{videos.shape[1:]}.")
+    real = (reference_features(setting) if reference is None
+            else clip_features(as_float_videos(reference, "evaluate reference")))
     motion = motion_stats(videos)
-    scores = {"proxy_fvd": proxy_fvd(videos, reference),
+    scores = {"proxy_fvd": frechet_distance_from_features(clip_features(videos), real),
               "mean_displacement": motion["mean_displacement"], "jerk": motion["jerk"],
               "moving_share": motion["moving_share"]}
     if setting.single_digit:
@@ -154,12 +181,11 @@ def baseline_table(setting, seeds=(0, 1, 2, 3, 4), cases=CASES, log=None):
     Returns:
         dict ``{case: {score: (mean, std)}}``.
     """
-    reference = setting.reference()
     table = {}
     for case in cases:
         runs = []
         for seed in seeds:
-            runs.append(evaluate(reference_case(case, setting, seed), setting, reference))
+            runs.append(evaluate(reference_case(case, setting, seed), setting))
             if log:
                 log(f"{setting.name} | {case} | seed {seed}: {runs[-1]}")
         table[case] = {key: (float(np.mean([r[key] for r in runs])),

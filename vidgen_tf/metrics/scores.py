@@ -31,7 +31,9 @@ from vidgen_tf.metrics.evaluators import NOISE_CLASS
 from vidgen_tf.metrics.frechet import frechet_distance_from_features
 
 
-def _float_videos(videos, name):
+def as_float_videos(videos, name):
+    """``videos`` as float32 ``(batch, frames, height, width, 1 or 3)`` in ``[-1, 1]`` (uint8
+    converted); ``name`` names the caller in the error for any other shape."""
     videos = np.asarray(videos)
     if videos.ndim != 5 or videos.shape[-1] not in (1, 3):
         raise ValueError(f"{name}: expected videos (batch, frames, height, width, channels) "
@@ -50,7 +52,7 @@ def _batched(function, inputs, batch_size):
 def clip_features(videos, batch_size=64):
     """``(batch, feature_dim)`` ``VideoFeatureNet`` features (the digit net for grey clips,
     the shapes net for RGB clips)."""
-    videos = _float_videos(videos, "clip_features")
+    videos = as_float_videos(videos, "clip_features")
     net = load_evaluator("digit_features" if videos.shape[-1] == 1 else "shape_features")
     return _batched(lambda v: net.features(v, training=False), videos, batch_size)
 
@@ -67,8 +69,8 @@ def proxy_fvd(generated, real, batch_size=64):
         float. Depends on ``n1`` and ``n2``: compare numbers computed with the same counts
         (``benchmarks/results.md`` gives the floor and the spread for the counts it uses).
     """
-    generated = _float_videos(generated, "proxy_fvd")
-    real = _float_videos(real, "proxy_fvd")
+    generated = as_float_videos(generated, "proxy_fvd")
+    real = as_float_videos(real, "proxy_fvd")
     if generated.shape[1:] != real.shape[1:]:
         raise ValueError(f"proxy_fvd: generated and real clips must have the same frames, size "
                          f"and channels, got {generated.shape[1:]} and {real.shape[1:]}.")
@@ -81,7 +83,7 @@ def frame_probabilities(videos, batch_size=512):
     digit)."""
     from keras import ops
 
-    videos = _float_videos(videos, "frame_probabilities")
+    videos = as_float_videos(videos, "frame_probabilities")
     classifier = load_evaluator("digit_classifier")
     frames = videos.reshape((-1,) + videos.shape[2:])
     probs = _batched(lambda f: ops.softmax(classifier(f, training=False)), frames, batch_size)
@@ -167,7 +169,7 @@ def consistent_share(labels, agreement=0.8):
 def brightness_centres(videos):
     """``(batch, T, 2)`` centre ``(y, x)`` in pixels of each frame's brightness (values
     shifted to ``[0, 1]``, so black counts for nothing)."""
-    videos = _float_videos(videos, "brightness_centres")
+    videos = as_float_videos(videos, "brightness_centres")
     weight = (videos.mean(axis=-1) + 1.0) / 2.0                         # (batch, T, H, W)
     total = np.maximum(weight.sum(axis=(2, 3)), 1e-6)
     ys = np.arange(videos.shape[2], dtype=np.float32)
@@ -198,7 +200,7 @@ def motion_stats(videos, moving_threshold=None):
         per frame squared: 0 for straight uniform motion, large for jumps), ``moving_share``
         (share of clips that move).
     """
-    videos = _float_videos(videos, "motion_stats")
+    videos = as_float_videos(videos, "motion_stats")
     if videos.shape[1] < 3:
         raise ValueError(f"motion_stats: need at least 3 frames, got {videos.shape[1]}.")
     threshold = 0.5 * videos.shape[3] / 64 if moving_threshold is None else moving_threshold
