@@ -228,11 +228,11 @@ def test_model_benchmarks_report_their_training_scores_and_times(fake_training):
 
 
 def test_model_benchmarks_train_score_and_time_their_steps():
-    """The quick runs end to end: the recipes train their smoke steps and are scored."""
-    from vidgen_tf.bench.models import gan, vae, vae_digits_1_32
+    """The quick runs end to end: the recipes train their smoke steps and are scored (``vae``
+    runs the same code as ``vae-digits-1-32`` with another recipe)."""
+    from vidgen_tf.bench.models import gan, vae_digits_1_32
 
-    for run, score in ((vae, "held-out PSNR (dB)"), (vae_digits_1_32, "held-out PSNR (dB)"),
-                       (gan, "samples proxy_fvd")):
+    for run, score in ((vae_digits_1_32, "held-out PSNR (dB)"), (gan, "samples proxy_fvd")):
         metrics = run(quick=True)["metrics"]
         assert metrics["training steps"] == 4
         assert all(math.isfinite(v) for v in metrics.values())
