@@ -94,11 +94,35 @@ def test_save_video_round_trips(tmp_path, ext, tolerance):
     assert np.abs(back.astype(int) - clip).mean() <= tolerance
 
 
+@pytest.mark.parametrize("fps", [7.5, 8, 12, 24, 25, 30])
+def test_every_frame_is_written_and_read_back_at_any_fps(tmp_path, fps):
+    """24 frames at 12 fps used to come back as 23 (a seamless loop that skipped), and 16
+    frames of a GIF at 7.5 fps as 48. Each frame is told apart by a grey level; GIF and AVI
+    (PNG frames) are lossless, the others keep the order."""
+    for count in (16, 23, 24):
+        clip = np.zeros((count, 16, 16, 1), np.uint8)
+        for t in range(count):
+            clip[t] = 8 * t + 10
+        for ext in ("gif", "avi", "mp4", "webm"):
+            back = read_video(save_video(tmp_path / f"c{count}.{ext}", clip, fps=fps))
+            assert back.shape[0] == count, (ext, count)
+            levels = back[:, 4:12, 4:12, 0].mean(axis=(1, 2))
+            if ext in ("gif", "avi"):
+                np.testing.assert_array_equal(back[..., :1], clip)
+            else:                                       # lossy: close, and in order
+                assert np.abs(levels - clip[:, 0, 0, 0]).max() < 4, (ext, count)
+        gif = _gif_frames(encode_gif(clip, fps=fps))
+        assert len(gif) == count                        # distinct frames: one GIF frame each
+        assert {d for _, d in gif} == {10 * max(2, round(100 / fps))}   # whole centiseconds
+
+
 def test_save_video_pads_odd_sizes_and_rejects_unknown_formats(tmp_path):
     grey = np.zeros((4, 15, 17, 1), np.uint8)
     assert read_video(save_video(tmp_path / "odd.mp4", grey)).shape == (4, 16, 18, 3)
     with pytest.raises(ValueError, match="unsupported extension '.png'"):
         save_video(tmp_path / "x.png", grey)
+    with pytest.raises(ValueError, match="fps must be a positive number, got 0"):
+        save_video(tmp_path / "x.mp4", grey, fps=0)
 
 
 def test_plot_frames_lays_out_clips_and_frames():

@@ -10,6 +10,7 @@ Introduced in lesson 00.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import warnings
@@ -104,11 +105,29 @@ class _QuietResizeNotice(logging.Filter):
 logging.getLogger("imageio_ffmpeg").addFilter(_QuietResizeNotice())
 
 
+@functools.lru_cache(maxsize=None)
+def _passthrough():
+    """ffmpeg's option for "output every decoded frame once": ``-fps_mode`` since ffmpeg 5.1,
+    ``-vsync`` before (and removed in ffmpeg 8); imageio-ffmpeg bundles either."""
+    import re
+
+    import imageio_ffmpeg
+
+    found = re.search(r"(\d+)\.(\d+)", imageio_ffmpeg.get_ffmpeg_version() or "")
+    version = (int(found.group(1)), int(found.group(2))) if found else (99, 0)
+    return ("-fps_mode" if version >= (5, 1) else "-vsync", "passthrough")
+
+
 def _frames(path, size=None):
     """Generator: first the imageio-ffmpeg metadata dict, then raw RGB frames as bytes."""
     import imageio_ffmpeg
 
-    output = ["-vf", f"scale={size[1]}:{size[0]}:flags=area"] if size else []
+    # every decoded frame once: by default ffmpeg resamples to a constant rate, which repeats
+    # frames of a GIF whose delay is not a whole number of its time base (16 frames at 7.5
+    # fps came back as 48)
+    output = list(_passthrough())
+    if size:
+        output += ["-vf", f"scale={size[1]}:{size[0]}:flags=area"]
     return imageio_ffmpeg.read_frames(path, pix_fmt="rgb24", output_params=output)
 
 

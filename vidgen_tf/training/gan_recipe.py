@@ -14,7 +14,7 @@ them in 45-48 % of its clips, its sprites often half-formed. The GAN is class-co
 discriminators are projection discriminators and the frame discriminator also classifies
 frames (an auxiliary classifier, AC-GAN), which pushes the generator away from drawings that
 could be two digits. The cpu profile runs 2800 steps (14-16 minutes on two cores; the
-benchmark holds it to 15 minutes with a time budget).
+benchmark runs the same steps and reports the time they took).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Showing and saving videos: inline GIF/MP4 in notebooks, grids of clips, files via moviepy.
+"""Showing and saving videos: inline GIFs in notebooks, grids of clips, files through ffmpeg.
 
 Every function takes one clip ``(frames, height, width[, channels])`` (or a batch where it
 says so), as ``uint8`` in ``[0, 255]`` or float in ``[-1, 1]`` (the model convention), as a
@@ -56,7 +56,8 @@ def encode_gif(video, fps=8) -> bytes:
     from PIL import Image
 
     frames = as_frames(video)
-    duration = max(20, int(round(1000 / fps)))
+    # GIF delays are whole centiseconds, and browsers slow delays under 2 cs down to 10 cs
+    duration = 10 * max(2, int(round(100 / fps)))
     if frames.shape[-1] == 1:
         images = [Image.fromarray(f[..., 0]) for f in frames]          # mode "L"
     else:
@@ -178,7 +179,7 @@ _CODECS = {".mp4": "libx264", ".m4v": "libx264", ".mov": "libx264", ".webm": "li
 
 
 def save_video(path, video, fps=8):
-    """Write a clip to a file through moviepy 2 (mp4, webm, avi, mov, mkv or gif).
+    """Write a clip to a file, every frame of it (mp4, m4v, mov, mkv, webm, avi or gif).
 
     Args:
         path: str. The file; its extension chooses the format. Folders are created.
@@ -189,33 +190,48 @@ def save_video(path, video, fps=8):
         str: the path written.
 
     Notes:
+        The file holds exactly ``T`` frames at any ``fps`` (a test reads them back): frames
+        go straight to the ffmpeg of imageio-ffmpeg, and a GIF is ``encode_gif``'s. (Writing
+        through moviepy 2 lost the last frame whenever ``T / fps * fps`` rounded below
+        ``T``: 24 frames at 12 fps became 23, so a seamless loop skipped.)
         H.264 needs even sizes: an odd height or width is padded by repeating the last
         row or column.
     """
-    from moviepy import ImageSequenceClip
-
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
     if ext != ".gif" and ext not in _CODECS:
         raise ValueError(f"save_video: unsupported extension {ext!r} in {path!r}; use .gif or "
                          f"one of {', '.join(_CODECS)}.")
+    if not fps > 0:
+        raise ValueError(f"save_video: fps must be a positive number, got {fps!r}.")
     frames = as_frames(video)
-    if frames.shape[-1] == 1:
-        frames = np.repeat(frames, 3, axis=-1)
-    if ext != ".gif":
-        pad_h, pad_w = frames.shape[1] % 2, frames.shape[2] % 2
-        frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    clip = ImageSequenceClip(list(frames), fps=fps)
+    if ext == ".gif":
+        with open(path, "wb") as f:
+            f.write(encode_gif(frames, fps))
+        return path
+    import imageio_ffmpeg
+
+    if frames.shape[-1] == 1:
+        frames = np.repeat(frames, 3, axis=-1)
+    codec = _CODECS[ext]
+    if codec == "libx264":
+        pad_h, pad_w = frames.shape[1] % 2, frames.shape[2] % 2
+        frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    height, width = frames.shape[1:3]
+    quality = {"png": {"quality": None},                        # lossless
+               "libvpx": {"quality": None, "output_params": ["-crf", "10", "-b:v", "2M"]},
+               "libx264": {"quality": 8}}[codec]
+    writer = imageio_ffmpeg.write_frames(
+        path, (width, height), fps=fps, codec=codec, macro_block_size=1,
+        pix_fmt_out="rgb24" if codec == "png" else "yuv420p", ffmpeg_log_level="error",
+        **quality)
+    writer.send(None)                                  # start ffmpeg
     try:
-        if ext == ".gif":
-            clip.write_gif(path, fps=fps, logger=None)
-        else:
-            params = ["-pix_fmt", "yuv420p"] if _CODECS[ext] == "libx264" else None
-            clip.write_videofile(path, codec=_CODECS[ext], audio=False, logger=None,
-                                 ffmpeg_params=params)
+        for frame in frames:
+            writer.send(np.ascontiguousarray(frame))
     finally:
-        clip.close()
+        writer.close()
     return path
