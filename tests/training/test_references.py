@@ -1,0 +1,101 @@
+"""Reference runs: published from a finished run, loaded by name with the same outputs,
+checked against their SHA-256, refused when too large; the CLI's errors are one line."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.harness import REPO
+from vidgen_tf.training.references import (ReferenceRunError, list_references, load_reference,
+                                           publish)
+from vidgen_tf.training.run import RunFolderError, train
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("runs") / "vae-digits")
+    model, metrics = train("vae-digits-1-32", "smoke", out, verbose=0)
+    return out, model, metrics
+
+
+def test_a_published_run_loads_by_name_with_the_same_outputs(finished_run, tmp_path):
+    out, model, metrics = finished_run
+    entry = publish(out, "vae-digits", folder=str(tmp_path))
+    assert entry["file"] == "vae-digits/model.keras" and entry["recipe"] == "vae-digits-1-32"
+    assert entry["steps"] == metrics["steps"] and entry["profile"] == "smoke"
+    assert entry["command"].startswith("python -m vidgen_tf train vae-digits-1-32 --profile "
+                                       "smoke --steps")
+    assert 0 < entry["bytes"] == os.path.getsize(tmp_path / "vae-digits" / "model.keras")
+    assert list_references(str(tmp_path)) == {"vae-digits": entry}
+    loaded, loaded_metrics = load_reference("vae-digits", folder=str(tmp_path))
+    assert loaded_metrics == metrics
+    clips = np.random.default_rng(0).uniform(-1, 1, (2,) + tuple(model.video_shape))
+    clips = clips.astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(loaded.reconstruct(clips)),
+                                  np.asarray(model.reconstruct(clips)))
+    assert "optimizer" not in _weight_groups(tmp_path / "vae-digits" / "model.keras")
+    assert "optimizer" in _weight_groups(os.path.join(out, "model.keras"))   # the run's has it
+
+
+def _weight_groups(path):
+    """Top-level groups of a ``.keras`` file's weights (``layers``, ``optimizer``, ...)."""
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read("model.weights.h5")
+    with h5py.File(io.BytesIO(data), "r") as f:
+        return set(f.keys())
+
+
+def test_an_altered_or_unknown_reference_is_refused(finished_run, tmp_path):
+    out, _, _ = finished_run
+    publish(out, "vae-digits", folder=str(tmp_path))
+    with pytest.raises(ReferenceRunError, match=r"No reference run 'gun' in .* \(the reference "
+                                                r"runs are: vae-digits\)"):
+        load_reference("gun", folder=str(tmp_path))
+    with open(tmp_path / "vae-digits" / "model.keras", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(ReferenceRunError, match="do not match the manifest.*python -m "
+                                                "vidgen_tf train vae-digits-1-32"):
+        load_reference("vae-digits", folder=str(tmp_path))
+
+
+def test_too_large_unfinished_or_badly_named_runs_are_not_published(finished_run, tmp_path):
+    out, _, _ = finished_run
+    with pytest.raises(ReferenceRunError, match="MB, more than the 0 MB a reference run may"):
+        publish(out, "big", folder=str(tmp_path), max_bytes=1000)
+    assert not (tmp_path / "big" / "model.keras").exists()
+    assert list_references(str(tmp_path)) == {}
+    with pytest.raises(ReferenceRunError, match="plain folder name, got '../x'"):
+        publish(out, "../x", folder=str(tmp_path))
+    os.makedirs(tmp_path / "empty")
+    with pytest.raises(RunFolderError, match="holds no trained model"):
+        publish(str(tmp_path / "empty"), "empty", folder=str(tmp_path))
+
+
+def test_the_command_line_publishes_lists_and_names_errors(finished_run, tmp_path):
+    out, _, _ = finished_run
+    env = dict(os.environ, VIDGEN_REFERENCES=str(tmp_path))
+    run = subprocess.run([sys.executable, "-m", "vidgen_tf.training.references", "publish", out,
+                          "--name", "small"], capture_output=True, text=True, cwd=REPO, env=env,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.startswith(f"published {out} as reference 'small': ")
+    listed = subprocess.run([sys.executable, "-m", "vidgen_tf.training.references", "list"],
+                            capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    assert listed.stdout.startswith("small: recipe vae-digits-1-32, ")
+    bad = subprocess.run([sys.executable, "-m", "vidgen_tf.training.references", "publish",
+                          str(tmp_path / "nothing"), "--name", "x"], capture_output=True,
+                         text=True, cwd=REPO, env=env, timeout=300)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    errors = [line for line in bad.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "nothing" in errors[0]
+    with open(tmp_path / "manifest.json") as f:
+        assert list(json.load(f)) == ["small"]
