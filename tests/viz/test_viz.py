@@ -116,6 +116,18 @@ def test_every_frame_is_written_and_read_back_at_any_fps(tmp_path, fps):
         assert {d for _, d in gif} == {10 * max(2, round(100 / fps))}   # whole centiseconds
 
 
+def test_still_moments_of_a_gif_come_back_as_the_frames_shown(tmp_path):
+    """An encoder stores a frame equal to the one before as a longer delay (Pillow does): the
+    file has 5 frames for these 8, and read_video gives back the 8 as they play."""
+    levels = [10, 10, 10, 50, 90, 90, 130, 170]
+    clip = np.stack([np.full((16, 16, 1), v, np.uint8) for v in levels])
+    path = save_video(tmp_path / "still.gif", clip, fps=12)
+    assert len(_gif_frames(open(path, "rb").read())) == 5
+    back = read_video(path)
+    np.testing.assert_array_equal(back[:, 0, 0, 0], levels)
+    assert read_video(path, start=2, num_frames=3)[:, 0, 0, 0].tolist() == [10, 50, 90]
+
+
 def test_save_video_pads_odd_sizes_and_rejects_unknown_formats(tmp_path):
     grey = np.zeros((4, 15, 17, 1), np.uint8)
     assert read_video(save_video(tmp_path / "odd.mp4", grey)).shape == (4, 16, 18, 3)

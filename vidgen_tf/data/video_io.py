@@ -128,7 +128,46 @@ def _frames(path, size=None):
     output = list(_passthrough())
     if size:
         output += ["-vf", f"scale={size[1]}:{size[0]}:flags=area"]
-    return imageio_ffmpeg.read_frames(path, pix_fmt="rgb24", output_params=output)
+    reader = imageio_ffmpeg.read_frames(path, pix_fmt="rgb24", output_params=output)
+    if not os.fspath(path).lower().endswith(".gif"):
+        return reader
+    return _expand_gif(reader, _gif_repeats(path))
+
+
+def _gif_repeats(path):
+    """How many frame periods each frame of a GIF lasts (its delay over the shortest delay).
+
+    A GIF encoder stores a frame identical to the one before as a longer delay of that frame
+    (Pillow does), so a clip with a still moment has fewer frames in the file than it shows;
+    repeating each by its delay gives back the frames as they play. Empty when the delays
+    cannot be read (a file cut short: its first frames still count once each).
+    """
+    from PIL import Image
+
+    delays = []
+    try:
+        with Image.open(path) as image:
+            while True:
+                delays.append(int(image.info.get("duration") or 0))
+                image.seek(image.tell() + 1)
+    except Exception:  # noqa: BLE001  Pillow fails in many ways on a cut file: keep what came
+        pass
+    positive = [d for d in delays if d > 0]
+    if not positive:
+        return []
+    shortest = min(positive)
+    return [max(1, int(round(d / shortest))) for d in delays]
+
+
+def _expand_gif(reader, repeats):
+    """``reader`` (metadata, then frames) with GIF frame ``i`` repeated ``repeats[i]`` times."""
+    try:
+        yield next(reader)
+        for index, raw in enumerate(reader):
+            for _ in range(repeats[index] if index < len(repeats) else 1):
+                yield raw
+    finally:
+        reader.close()
 
 
 def probe_video(path) -> VideoInfo:
