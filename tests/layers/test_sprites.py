@@ -6,7 +6,7 @@ import pytest
 
 import keras
 from tests.harness import run_model_test
-from vidgen_tf.layers import PlaceSprites
+from vidgen_tf.layers import BouncingPath, PlaceSprites
 from vidgen_tf.layers.sprites import interpolation_matrix
 
 RNG = np.random.default_rng(0)
@@ -142,3 +142,66 @@ def test_place_sprites_contract(whole_pixels, tmp_path):
     run_model_test(PlaceSprites(8, whole_pixels=whole_pixels, name="place"),
                    [sprites, positions], {"output": (2, 3, 8, 8, 1)}, trainable_params=0,
                    tmp_path=tmp_path, fit=False)
+
+
+def numpy_bounce(start, velocity, extent, max_speed):
+    """A ball between two walls, frame by frame: move, and at a wall crossed mirror the
+    position and reverse the direction (later velocities then push the other way)."""
+    b, t, k, _ = velocity.shape
+    out = np.zeros((b, t, k, 2))
+    p = extent * start.astype(np.float64)
+    direction = np.ones_like(p)
+    for i in range(t):
+        out[:, i] = p
+        p = p + direction * max_speed * velocity[:, i]
+        for _ in range(3):                 # steps are shorter than the room: one wall a step
+            over, under = p > extent, p < 0
+            p = np.where(over, 2 * extent - p, np.where(under, -p, p))
+            direction = np.where(over | under, -direction, direction)
+    return out
+
+
+def test_bouncing_path_against_a_ball_between_walls():
+    start = RNG.uniform(0, 1, (3, 2, 2)).astype("float32")
+    velocity = RNG.uniform(-1, 1, (3, 20, 2, 2)).astype("float32")
+    positions = np.asarray(BouncingPath(5.0, 2.0)([start, velocity]))
+    assert positions.shape == (3, 20, 2, 2)
+    # float32 sums of up to 20 steps of <= 2 pixels: errors around 1e-5
+    np.testing.assert_allclose(positions, numpy_bounce(start, velocity, 5.0, 2.0), atol=1e-4)
+    assert positions.min() >= 0 and positions.max() <= 5.0
+
+
+def test_bouncing_path_constant_velocity_is_constant_speed():
+    """A constant velocity moves max_speed * |v| per frame, walls included (a reflection
+    keeps the distance travelled)."""
+    start = np.array([[[0.5, 0.1]]], "float32")
+    velocity = np.tile(np.array([0.75, -0.5], "float32"), (1, 30, 1, 1))
+    positions = np.asarray(BouncingPath(8.0, 2.0)([start, velocity]))[0, :, 0]
+    np.testing.assert_allclose(np.abs(np.diff(positions, axis=0)).max(axis=0), [1.5, 1.0],
+                               atol=1e-5)
+    assert positions[:, 0].max() == pytest.approx(8.0, abs=1.5)        # reached a wall
+
+
+def test_bouncing_path_contract_and_gradients(tmp_path):
+    start = RNG.uniform(0, 1, (2, 1, 2)).astype("float32")
+    velocity = RNG.uniform(-1, 1, (2, 6, 1, 2)).astype("float32")
+    run_model_test(BouncingPath(16.0, 2.0), [start, velocity], {"output": (2, 6, 1, 2)},
+                   trainable_params=0, tmp_path=tmp_path, fit=False)
+    import tensorflow as tf
+
+    s, v = tf.constant(start), tf.constant(velocity)
+    with tf.GradientTape() as tape:
+        tape.watch(v)
+        total = tf.reduce_sum(BouncingPath(16.0, 2.0)([s, v])[:, -1])
+    grad = tape.gradient(total, v).numpy()
+    # the last position depends on every velocity but its own, each with weight +-2 (a
+    # reflection flips the sign)
+    np.testing.assert_allclose(np.abs(grad[:, :-1]), 2.0, atol=1e-6)
+    np.testing.assert_array_equal(grad[:, -1], 0.0)
+
+
+def test_bouncing_path_bad_input_is_named():
+    with pytest.raises(ValueError, match="extent and max_speed"):
+        BouncingPath(0.0, 1.0)
+    with pytest.raises(ValueError, match=r"start \(B, K, 2\)"):
+        BouncingPath(4.0, 1.0)([np.zeros((2, 2), "float32"), np.zeros((2, 3, 1, 2), "float32")])

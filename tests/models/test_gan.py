@@ -87,11 +87,13 @@ def test_temporal_generator_shares_content_across_frames():
     assert model.generator.get_layer("frame_codes").output.shape == (None, 4, 8)
 
 
-def test_sprite_generator_moves_one_drawing_along_a_path():
-    """Every frame is the same sprite placed at that frame's position, inside the frame."""
+@pytest.mark.parametrize("motion", ["positions", "bounce"])
+def test_sprite_generator_moves_one_drawing_along_a_path(motion):
+    """Every frame is the same sprite placed at that frame's position, inside the frame;
+    bouncing paths move at most extent / 8 pixels per frame along an axis."""
     from vidgen_tf.layers import PlaceSprites
 
-    model = small_gan(generator="sprite", num_sprites=2)
+    model = small_gan(generator="sprite", num_sprites=2, motion=motion)
     g = model.generator
     parts = keras.Model(g.input, [g.get_layer("sprites").output,
                                   g.get_layer("positions").output, g.output])
@@ -100,10 +102,16 @@ def test_sprite_generator_moves_one_drawing_along_a_path():
     assert sprites.shape == (3, 8, 8, 2, 1) and positions.shape == (3, 4, 2, 2)
     assert positions.min() >= 0 and positions.max() <= 16 - 8
     assert np.ptp(positions, axis=1).max() > 0.1                    # the sprites move
+    if motion == "bounce":              # float32 positions: 1e-5 of slack on the bound
+        assert np.abs(np.diff(positions, axis=1)).max() <= (16 - 8) / 8 + 1e-5
     np.testing.assert_allclose(clip, PlaceSprites(16, whole_pixels=True)([sprites, positions]),
                                atol=1e-6)
     with pytest.raises(ValueError, match="num_sprites must be a positive integer"):
         small_gan(generator="sprite", num_sprites=0)
+    with pytest.raises(ValueError, match="motion must be one of"):
+        small_gan(generator="sprite", motion="teleport")
+    with pytest.raises(ValueError, match="option of the sprite generator"):
+        small_gan(generator="temporal", motion="bounce")
 
 
 def sgd_step_setup(model):

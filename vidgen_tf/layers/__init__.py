@@ -5,7 +5,8 @@
 - ``Conv2Plus1D``: a (2+1)D convolution, spatial then temporal (R(2+1)D, Tran et al. 2018).
 - ``ResidualBlock3D``: GroupNorm, SiLU and two convolutions (3D or (2+1)D) with a skip.
 - ``PlaceSprites``: move small images over a canvas, one position per frame
-  (differentiable bilinear placement).
+  (differentiable bilinear placement); ``BouncingPath``: positions from a start and
+  bounded velocities, reflected at the frame's edges.
 - ``FramesToBatch`` / ``BatchToFrames``, ``RepeatFrames``, ``CropFrames``: moves along the
   frame axis; ``MaskedComposite``: a moving foreground over a still background.
 - ``LabelIndex``, ``ProjectionLogit``: class conditioning (labels with -1 for "no object",
@@ -19,8 +20,8 @@ from vidgen_tf.layers.conditioning import LabelIndex, ProjectionLogit
 from vidgen_tf.layers.conv import Conv2Plus1D, DepthToSpace3D, ResidualBlock3D, SpaceToDepth3D
 from vidgen_tf.layers.frames import (BatchToFrames, CropFrames, FramesToBatch, MaskedComposite,
                                      RepeatFrames)
-from vidgen_tf.layers.sprites import PlaceSprites
+from vidgen_tf.layers.sprites import BouncingPath, PlaceSprites
 
-__all__ = ["BatchToFrames", "Conv2Plus1D", "CropFrames", "DepthToSpace3D", "FramesToBatch",
+__all__ = ["BatchToFrames", "BouncingPath", "Conv2Plus1D", "CropFrames", "DepthToSpace3D", "FramesToBatch",
            "LabelIndex", "MaskedComposite", "PlaceSprites", "ProjectionLogit", "ReduceSum",
            "RepeatFrames", "ResidualBlock3D", "Scale", "SpaceToDepth3D"]

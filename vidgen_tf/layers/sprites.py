@@ -112,3 +112,68 @@ class PlaceSprites(layers.Layer):
     def get_config(self):
         return {**super().get_config(), "canvas_size": self.canvas_size,
                 "whole_pixels": self.whole_pixels}
+
+
+def reflect(x, extent):
+    """Fold ``x`` into ``[0, extent]`` as a ball bounces between two walls: a triangle wave
+    of period ``2 * extent`` (``reflect(extent + d) = extent - d``, ``reflect(-d) = d``)."""
+    period = 2.0 * extent
+    return extent - ops.abs(extent - (x - period * ops.floor(x / period)))
+
+
+@keras.saving.register_keras_serializable(package="vidgen_tf")
+class BouncingPath(layers.Layer):
+    """Positions that move with bounded velocity and bounce off the frame's edges.
+
+    A path generator that outputs positions directly must learn to turn sharply at a wall,
+    and a network that cannot draws paths too slow to reach one. Here the network outputs a
+    start and a velocity per frame; the path integrates the velocity and folds it back into
+    the frame by reflection (as the data's objects bounce):
+
+        p_0 = extent * start,   p_t = reflect(p_0 + max_speed * sum_{s < t} v_s, extent)
+
+    with ``start`` in ``[0, 1]`` and ``v`` in ``[-1, 1]`` per axis. A constant ``v`` gives
+    straight motion at constant speed, bouncing at the walls.
+
+    Args:
+        extent: float. The largest position (``canvas - sprite`` pixels); positions are in
+            ``[0, extent]``.
+        max_speed: float. Pixels per frame of a velocity of 1 along an axis.
+
+    Call arguments:
+        inputs: ``[start, velocity]``: start ``(B, K, 2)`` in ``[0, 1]`` (a sigmoid's output),
+            velocity ``(B, T, K, 2)`` in ``[-1, 1]`` (a tanh's output).
+
+    Returns:
+        positions ``(B, T, K, 2)`` in ``[0, extent]`` (``PlaceSprites``' input).
+
+    Example:
+        # 16x16 sprites on a 32x32 canvas, up to 2 pixels per frame along each axis
+        positions = BouncingPath(16.0, 2.0)([start, velocity])
+    """
+
+    def __init__(self, extent, max_speed, **kwargs):
+        super().__init__(**kwargs)
+        if not extent > 0 or not max_speed > 0:
+            raise ValueError(f"BouncingPath: extent and max_speed must be > 0, got "
+                             f"{extent!r} and {max_speed!r}.")
+        self.extent = float(extent)
+        self.max_speed = float(max_speed)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[1])
+
+    def call(self, inputs):
+        start, velocity = inputs
+        if len(start.shape) != 3 or len(velocity.shape) != 4 or start.shape[-1] != 2 or \
+                velocity.shape[-1] != 2:
+            raise ValueError(f"BouncingPath: expected start (B, K, 2) and velocity "
+                             f"(B, T, K, 2), got {tuple(start.shape)} and "
+                             f"{tuple(velocity.shape)}.")
+        steps = self.max_speed * ops.cast(velocity, start.dtype)
+        # displacement before frame t: the sum of the velocities of frames 0 .. t-1
+        travelled = ops.cumsum(steps, axis=1) - steps
+        return reflect(self.extent * start[:, None] + travelled, self.extent)
+
+    def get_config(self):
+        return {**super().get_config(), "extent": self.extent, "max_speed": self.max_speed}

@@ -1,6 +1,9 @@
 """Models, one file per family; each owns its train step or loss.
 
 - ``vae``: ``FrameVAE`` and ``VideoVAE`` (lesson 01).
+- ``sprite_vae``: ``SpriteVAE``, a what/where VAE of one moving object that can sample
+  (lesson 01).
+- ``streams``: the image and temporal streams and label embeddings the generators share.
 - ``gan``: ``VideoGAN`` with 3-D, two-stream (VGAN) and temporal (TGAN) generators
   (lesson 02).
 
@@ -8,6 +11,7 @@ Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
 
 from vidgen_tf.models.gan import VideoGAN
+from vidgen_tf.models.sprite_vae import SpriteVAE
 from vidgen_tf.models.vae import FrameVAE, VideoVAE
 
-__all__ = ["FrameVAE", "VideoGAN", "VideoVAE"]
+__all__ = ["FrameVAE", "SpriteVAE", "VideoGAN", "VideoVAE"]

@@ -51,12 +51,13 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from vidgen_tf.layers import (BatchToFrames, CropFrames, FramesToBatch, LabelIndex,
-                              MaskedComposite, PlaceSprites, ProjectionLogit, ReduceSum,
-                              RepeatFrames, Scale, SpaceToDepth3D)
+from vidgen_tf.layers import (BatchToFrames, FramesToBatch, MaskedComposite, PlaceSprites,
+                              ProjectionLogit, RepeatFrames, SpaceToDepth3D)
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
                                   gradient_penalty, multilabel_cross_entropy, r1_penalty)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
+from vidgen_tf.models.streams import (MOTIONS, frame_codes, image_stream, label_embedding,
+                                      sprite_path)
 from vidgen_tf.precision import scaled_optimizer
 
 GENERATORS = ("conv3d", "two_stream", "temporal", "sprite")
@@ -67,25 +68,6 @@ def _up3d(x, filters, scale, policy, name):
     x = layers.Conv3D(filters, 3, padding="same", dtype=policy, name=f"{name}_conv")(x)
     x = layers.GroupNormalization(min(8, filters), dtype=policy, name=f"{name}_norm")(x)
     return layers.Activation("relu", dtype=policy)(x)
-
-
-def _up2d(x, filters, policy, name):
-    x = layers.UpSampling2D(2, dtype=policy, name=f"{name}_up")(x)
-    x = layers.Conv2D(filters, 3, padding="same", dtype=policy, name=f"{name}_conv")(x)
-    x = layers.GroupNormalization(min(8, filters), dtype=policy, name=f"{name}_norm")(x)
-    return layers.Activation("relu", dtype=policy)(x)
-
-
-def _image_stream(x, widths, channels, policy, name, out_name):
-    """Vectors ``(B, d)`` -> images ``(B, 4 * 2^k, 4 * 2^k, channels)`` in [-1, 1]: a dense
-    projection to 4x4 features, then one upsampling stage per entry of ``widths[1:]``."""
-    x = layers.Dense(4 * 4 * widths[0], dtype=policy, name=f"{name}_project")(x)
-    x = layers.Reshape((4, 4, widths[0]), dtype=policy)(x)
-    x = layers.Activation("relu", dtype=policy)(x)
-    for i, width in enumerate(widths[1:]):
-        x = _up2d(x, width, policy, f"{name}{i}")
-    return layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype=policy,
-                         name=out_name)(x)
 
 
 def _levels(size, name):
@@ -101,7 +83,7 @@ def _levels(size, name):
 
 
 def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprites=1,
-                    num_classes=0):
+                    num_classes=0, motion="positions"):
     """The generator network ``z (B, latent_dim) -> clips (B, T, H, W, C)``, or with
     ``num_classes`` ``[z, labels (B, num_sprites)] -> clips``.
 
@@ -114,6 +96,8 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprit
         num_sprites: int. Sprites of the ``"sprite"`` generator, and labels per clip.
         num_classes: int. 0 for an unconditional generator; else the labels are integers in
             ``[0, num_classes)`` (-1 for "no object"), embedded and joined to ``z``.
+        motion: the sprite generator's paths, ``"positions"`` or ``"bounce"`` (see
+            ``streams.sprite_path``).
     """
     t, h, w, c = video_shape
     spatial = _levels(h, "frame size")
@@ -128,7 +112,7 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprit
         labels = keras.Input((num_sprites,), dtype="int32", name="labels")
         inputs = [noise, labels]
         z = layers.Concatenate(dtype=policy, name="z_and_labels")(
-            [noise, _label_embedding(labels, num_classes, latent_dim, policy, "label_embedding",
+            [noise, label_embedding(labels, num_classes, latent_dim, policy, "label_embedding",
                                      flatten=True)])
     widths = [max(width // 2**i, 16) for i in range(spatial + 1)]
     if kind in ("conv3d", "two_stream"):
@@ -147,66 +131,37 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprit
             return keras.Model(inputs, video, name="generator")
         mask = layers.Conv3D(1, 3, padding="same", activation="sigmoid", dtype=policy,
                              name="to_mask")(x)
-        background = _image_stream(z, widths, c, policy, "background", "to_background")
+        background = image_stream(z, widths, c, policy, "background", "to_background")
         clip = MaskedComposite(dtype=policy, name="composite")([video, mask, background])
         return keras.Model(inputs, clip, name="generator")
     if kind == "sprite":
-        return keras.Model(inputs, _sprite_generator(z, video_shape, widths, num_sprites, policy),
+        return keras.Model(inputs, _sprite_generator(z, video_shape, widths, num_sprites, policy,
+                                                       motion),
                            name="generator")
     if kind != "temporal":
         raise ValueError(f"Unknown generator {kind!r}; choose one of {', '.join(GENERATORS)}.")
     # TGAN: z -> (T, latent) frame codes with 1-D transposed convolutions
-    codes = _frame_codes(z, t, widths[0], latent_dim, "tanh", policy, "temporal", "frame_codes")
+    codes = frame_codes(z, t, widths[0], latent_dim, "tanh", policy, "temporal", "frame_codes")
     content = RepeatFrames(t, dtype=policy, name="content")(z)
     per_frame = layers.Concatenate(dtype=policy)([content, codes])   # (B, T, code + latent)
     f = FramesToBatch(dtype=policy, name="frames_as_batch")(per_frame)
-    frames = _image_stream(f, widths, c, policy, "frame", "to_frame")
+    frames = image_stream(f, widths, c, policy, "frame", "to_frame")
     clip = BatchToFrames(t, dtype=policy, name="frames_as_clips")(frames)
     return keras.Model(inputs, clip, name="generator")
 
 
-def _frame_codes(z, t, width, channels, activation, policy, name, out_name):
-    """TGAN's temporal generator: ``z (B, d) -> (B, t, channels)``, one code per frame, grown
-    from ``ceil(t / 4)`` steps by 1-D transposed convolutions that double the length."""
-    steps = max(1, (t + 3) // 4)
-    x = layers.Dense(steps * width, dtype=policy, name=f"{name}_project")(z)
-    x = layers.Reshape((steps, width), dtype=policy)(x)
-    x = layers.Activation("relu", dtype=policy)(x)
-    length = steps
-    while length < t:
-        x = layers.Conv1DTranspose(width, 4, strides=2, padding="same", activation="relu",
-                                   dtype=policy, name=f"{name}_up{length}")(x)
-        length *= 2
-    codes = layers.Conv1D(channels, 3, padding="same", activation=activation, dtype=policy,
-                          name=out_name)(x)
-    return CropFrames(t, dtype=policy, name=f"{name}_crop")(codes)
-
-
-def _sprite_generator(z, video_shape, widths, num_sprites, policy):
+def _sprite_generator(z, video_shape, widths, num_sprites, policy, motion="positions"):
     """Appearance drawn once, motion drawn per frame: ``z`` -> ``num_sprites`` sprites of
-    half the frame's side (a 2-D image stream) and a path of positions (a temporal
-    generator, sigmoid-bounded so that each sprite stays inside the frame); ``PlaceSprites``
-    moves each sprite along its path, at whole pixels with straight-through gradients."""
+    half the frame's side (a 2-D image stream) and a path for each inside the frame
+    (``streams.sprite_path``: positions from a temporal generator, or a start and velocities
+    that bounce off the edges); ``PlaceSprites`` moves each sprite along its path, at whole
+    pixels with straight-through gradients."""
     t, h, _, c = video_shape
     size = h // 2
-    sprite = _image_stream(z, widths[:-1], num_sprites * c, policy, "sprite", "to_sprite")
+    sprite = image_stream(z, widths[:-1], num_sprites * c, policy, "sprite", "to_sprite")
     sprite = layers.Reshape((size, size, num_sprites, c), dtype=policy, name="sprites")(sprite)
-    path = _frame_codes(z, t, widths[0], 2 * num_sprites, "sigmoid", policy, "motion",
-                        "to_path")
-    positions = Scale(h - size, dtype=policy, name="positions")(
-        layers.Reshape((t, num_sprites, 2), dtype=policy)(path))
+    positions = sprite_path(z, t, widths[0], num_sprites, h - size, motion, policy)
     return PlaceSprites(h, whole_pixels=True, dtype=policy, name="place")([sprite, positions])
-
-
-def _label_embedding(labels, num_classes, dim, policy, name, flatten=False):
-    """Labels ``(B, k)`` in ``[-1, num_classes)`` -> embeddings ``(B, k * dim)`` (``flatten``:
-    one slot per object) or ``(B, dim)`` (summed: the bag of objects). Index 0 of the table
-    is "no object" (-1)."""
-    shifted = LabelIndex(name=f"{name}_index")(labels)
-    vectors = layers.Embedding(num_classes + 1, dim, dtype=policy, name=name)(shifted)
-    if flatten:
-        return layers.Flatten(dtype=policy, name=f"{name}_flat")(vectors)
-    return ReduceSum(axis=1, dtype=policy, name=f"{name}_sum")(vectors)
 
 
 def _logit(features, labels, num_classes, policy):
@@ -217,7 +172,7 @@ def _logit(features, labels, num_classes, policy):
         layers.Dense(1, dtype=policy, name="logit")(features))
     if labels is None:
         return logit
-    embedded = _label_embedding(labels, num_classes, features.shape[-1], policy, "projection")
+    embedded = label_embedding(labels, num_classes, features.shape[-1], policy, "projection")
     return ProjectionLogit(dtype=policy, name="projected_logit")([logit, embedded, features])
 
 
@@ -299,6 +254,8 @@ class VideoGAN(keras.Model):
             which digits a frame shows; it learns that on real frames, and the generator is
             trained to make its frames classified as their labels. (Sigmoid cross-entropy
             over the classes, so that a frame may show several digits.)
+        motion: ``"positions"`` or ``"bounce"``: how the sprite generator draws paths
+            (``streams.sprite_path``).
         seed: int. Seed of the noise.
 
     Call arguments:
@@ -318,7 +275,8 @@ class VideoGAN(keras.Model):
     def __init__(self, video_shape=(16, 32, 32, 1), latent_dim=64, generator="temporal",
                  generator_width=256, discriminator_width=32, frame_discriminator=True,
                  frames_per_clip=2, loss="hinge", r1_gamma=1.0, r1_every=1, gp_weight=0.0,
-                 num_sprites=1, num_classes=0, class_weight=0.0, seed=0, **kwargs):
+                 num_sprites=1, num_classes=0, class_weight=0.0, motion="positions", seed=0,
+                 **kwargs):
         super().__init__(**kwargs)
         if loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"VideoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
@@ -353,13 +311,19 @@ class VideoGAN(keras.Model):
                              f"frame discriminator that classifies them (num_classes > 0 and "
                              f"frame_discriminator=True), got num_classes={num_classes}, "
                              f"frame_discriminator={frame_discriminator}.")
+        if motion not in MOTIONS:
+            raise ValueError(f"VideoGAN: motion must be one of {MOTIONS}, got {motion!r}.")
+        if motion != "positions" and generator != "sprite":
+            raise ValueError(f"VideoGAN: motion={motion!r} is an option of the sprite "
+                             f"generator, got generator={generator!r}.")
+        self.motion = motion
         self.seed = int(seed)
         self.latent_shape = (self.latent_dim,)
         self.data_shape = self.video_shape
         policy = self.dtype_policy
         self.generator = build_generator(generator, self.video_shape, self.latent_dim,
                                          self.generator_width, policy, self.num_sprites,
-                                         self.num_classes)
+                                         self.num_classes, self.motion)
         conditioning = dict(num_classes=self.num_classes, num_labels=self.num_sprites)
         self.discriminator = build_video_discriminator(self.video_shape,
                                                        self.discriminator_width, policy,
@@ -583,4 +547,4 @@ class VideoGAN(keras.Model):
                 "r1_gamma": self.r1_gamma, "r1_every": self.r1_every,
                 "gp_weight": self.gp_weight, "num_sprites": self.num_sprites,
                 "num_classes": self.num_classes, "class_weight": self.class_weight,
-                "seed": self.seed}
+                "motion": self.motion, "seed": self.seed}

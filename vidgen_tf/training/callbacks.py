@@ -230,9 +230,11 @@ class SampleMonitor(keras.callbacks.Callback):
         if self.show and _in_notebook():
             from IPython.display import HTML, display
 
-            from vidgen_tf.viz import video_html
+            from vidgen_tf.viz import grid_html
 
-            html = HTML(f"<p>epoch {done}</p>" + video_html(grid, fps=self.fps))
+            # each clip enlarged to >= 128 px (the saved file stays at the model's size)
+            html = HTML(grid_html(videos, columns=self.columns, fps=self.fps,
+                                  title=f"epoch {done}"))
             if self._display is None:
                 self._display = display(html, display_id=True)
             else:

@@ -56,6 +56,7 @@ class Recipe:
 
 def _import_builtin():
     import vidgen_tf.training.gan_recipe  # noqa: F401  registers "gan"
+    import vidgen_tf.training.sprite_vae_recipe  # noqa: F401  "sprite-vae", "...-unconditional"
     import vidgen_tf.training.vae_recipe  # noqa: F401  registers "vae", "vae-digits-1-32"
 
 
@@ -92,14 +93,16 @@ def synthetic_stream(source, batch_size, first_step):
     return make_dataset(source, batch_size, start=first_step * batch_size, shuffle=False)
 
 
-def heldout_psnr(reconstruct, videos, batch_size=32):
-    """Mean clip PSNR (dB) of ``reconstruct(videos)`` against ``videos`` (float in [-1, 1])."""
+def heldout_psnr(reconstruct, videos, batch_size=32, labels=None):
+    """Mean clip PSNR (dB) of ``reconstruct(videos)`` against ``videos`` (float in [-1, 1]);
+    with ``labels`` (one row per clip), ``reconstruct(chunk, labels_of_chunk)``."""
     from vidgen_tf.metrics import psnr
 
     values = []
     for i in range(0, len(videos), batch_size):
         chunk = videos[i:i + batch_size]
-        values.append(np.asarray(psnr(chunk, np.asarray(reconstruct(chunk)))))
+        args = () if labels is None else (labels[i:i + batch_size],)
+        values.append(np.asarray(psnr(chunk, np.asarray(reconstruct(chunk, *args)))))
     return float(np.mean(np.concatenate(values)))
 
 

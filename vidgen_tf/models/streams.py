@@ -1,0 +1,86 @@
+"""Building blocks the generative models share: image and temporal streams, label embeddings.
+
+Functions that add layers to a functional graph (Keras tensors in, Keras tensors out), used by
+``VideoGAN``'s generators (lesson 02) and ``SpriteVAE``'s decoder (lesson 01). ``policy`` is
+the dtype policy of the layers (None: the global one).
+"""
+
+from __future__ import annotations
+
+from keras import layers
+
+from vidgen_tf.layers import BouncingPath, CropFrames, LabelIndex, ReduceSum, Scale
+
+
+def up2d(x, filters, policy, name):
+    x = layers.UpSampling2D(2, dtype=policy, name=f"{name}_up")(x)
+    x = layers.Conv2D(filters, 3, padding="same", dtype=policy, name=f"{name}_conv")(x)
+    x = layers.GroupNormalization(min(8, filters), dtype=policy, name=f"{name}_norm")(x)
+    return layers.Activation("relu", dtype=policy)(x)
+
+
+def image_stream(x, widths, channels, policy, name, out_name):
+    """Vectors ``(B, d)`` -> images ``(B, 4 * 2^k, 4 * 2^k, channels)`` in [-1, 1]: a dense
+    projection to 4x4 features, then one upsampling stage per entry of ``widths[1:]``."""
+    x = layers.Dense(4 * 4 * widths[0], dtype=policy, name=f"{name}_project")(x)
+    x = layers.Reshape((4, 4, widths[0]), dtype=policy)(x)
+    x = layers.Activation("relu", dtype=policy)(x)
+    for i, width in enumerate(widths[1:]):
+        x = up2d(x, width, policy, f"{name}{i}")
+    return layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype=policy,
+                         name=out_name)(x)
+
+
+def frame_codes(z, t, width, channels, activation, policy, name, out_name):
+    """TGAN's temporal generator: ``z (B, d) -> (B, t, channels)``, one code per frame, grown
+    from ``ceil(t / 4)`` steps by 1-D transposed convolutions that double the length."""
+    steps = max(1, (t + 3) // 4)
+    x = layers.Dense(steps * width, dtype=policy, name=f"{name}_project")(z)
+    x = layers.Reshape((steps, width), dtype=policy)(x)
+    x = layers.Activation("relu", dtype=policy)(x)
+    length = steps
+    while length < t:
+        x = layers.Conv1DTranspose(width, 4, strides=2, padding="same", activation="relu",
+                                   dtype=policy, name=f"{name}_up{length}")(x)
+        length *= 2
+    codes = layers.Conv1D(channels, 3, padding="same", activation=activation, dtype=policy,
+                          name=out_name)(x)
+    return CropFrames(t, dtype=policy, name=f"{name}_crop")(codes)
+
+
+def label_embedding(labels, num_classes, dim, policy, name, flatten=False):
+    """Labels ``(B, k)`` in ``[-1, num_classes)`` -> embeddings ``(B, k * dim)`` (``flatten``:
+    one slot per object) or ``(B, dim)`` (summed: the bag of objects). Index 0 of the table
+    is "no object" (-1)."""
+    shifted = LabelIndex(name=f"{name}_index")(labels)
+    vectors = layers.Embedding(num_classes + 1, dim, dtype=policy, name=name)(shifted)
+    if flatten:
+        return layers.Flatten(dtype=policy, name=f"{name}_flat")(vectors)
+    return ReduceSum(axis=1, dtype=policy, name=f"{name}_sum")(vectors)
+
+
+MOTIONS = ("positions", "bounce")
+
+
+def sprite_path(z, t, width, num_sprites, extent, motion, policy, name="motion"):
+    """Where ``num_sprites`` sprites are in each of ``t`` frames: ``z (B, d) -> (B, t, K,
+    2)`` positions ``(top, left)`` in ``[0, extent]`` pixels.
+
+    ``motion="positions"``: the temporal generator (``frame_codes``) outputs every position,
+    sigmoid-bounded. ``"bounce"``: it outputs a velocity per frame (tanh, up to
+    ``extent / 8`` pixels per frame along each axis) and a dense layer a start; the path
+    integrates the velocities and reflects at the frame's edges (``BouncingPath``), so a
+    constant velocity already gives the data's straight, bouncing motion.
+    """
+    if motion not in MOTIONS:
+        raise ValueError(f"motion must be one of {MOTIONS}, got {motion!r}.")
+    k = num_sprites
+    if motion == "positions":
+        path = frame_codes(z, t, width, 2 * k, "sigmoid", policy, name, "to_path")
+        return Scale(extent, dtype=policy, name="positions")(
+            layers.Reshape((t, k, 2), dtype=policy)(path))
+    velocity = frame_codes(z, t, width, 2 * k, "tanh", policy, name, "to_velocity")
+    velocity = layers.Reshape((t, k, 2), dtype=policy, name="velocities")(velocity)
+    start = layers.Dense(2 * k, activation="sigmoid", dtype=policy, name="to_start")(z)
+    start = layers.Reshape((k, 2), dtype=policy, name="starts")(start)
+    return BouncingPath(extent, extent / 8, dtype=policy, name="positions")([start, velocity])

@@ -1,0 +1,114 @@
+"""The ``sprite-vae`` recipes: a what/where ``SpriteVAE`` on one moving digit (lesson 01).
+
+``sprite-vae``: conditional on the digit (the decoder is told which digit to draw, as lesson
+02's GAN is); ``sprite-vae-unconditional``: the same model without labels. Both train on the
+slice the evaluation kit calls ``digits-1-32`` (one digit per clip, 32x32, 16 frames) at the
+cpu and gpu profiles, so that their samples meet the ``vae-digits-1-32`` video VAE's and
+lesson 02's GAN's in one evaluation setting. The smoke profile trains a tiny model for a few
+steps on 8 frames.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from vidgen_tf.training.recipes import Recipe, heldout_psnr, register, sample_in_batches
+
+
+def setting(profile):
+    """The evaluation setting (data and sample counts) of the profile."""
+    from vidgen_tf.metrics.baselines import SETTINGS, EvalSetting
+
+    if profile.name == "smoke":
+        return EvalSetting("digits", 1, 32, num_frames=8, num_generated=8, num_reference=16)
+    return SETTINGS["digits-1-32"]
+
+
+def _batch_size(profile):
+    return profile.pick(smoke=4, cpu=32, gpu=64)
+
+
+def build(profile, conditional=True):
+    import keras
+
+    from vidgen_tf.models import SpriteVAE
+
+    s = setting(profile)
+    model = SpriteVAE((s.num_frames, s.image_size, s.image_size, 1), **profile.pick(
+        smoke=dict(what_dim=4, where_dim=2, width=16, encoder_widths=(8, 8, 8)),
+        cpu=dict(what_dim=16, where_dim=8, width=128, encoder_widths=(32, 64, 128)),
+        gpu=dict(what_dim=16, where_dim=8, width=256, encoder_widths=(64, 128, 256))),
+        num_classes=10 if conditional else 0, beta=1.0, sigma=0.3)
+    model.compile(optimizer=keras.optimizers.Adam(profile.pick(smoke=1e-3, cpu=1e-3,
+                                                               gpu=5e-4)),
+                  jit_compile=profile.jit_compile)
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def data(profile, first_step=0, conditional=True):
+    """Batches of the training stream from the batch of ``first_step``: clips, or with
+    ``conditional`` dicts ``{"video": clips, "digits": (B, 1)}``."""
+    from vidgen_tf.data import make_dataset
+
+    batch = _batch_size(profile)
+    return make_dataset(setting(profile).source("train"), batch,
+                        keys=("digits",) if conditional else (), start=first_step * batch,
+                        shuffle=False)
+
+
+def generate_balanced(model, num, seed=0):
+    """``num`` samples (float videos), and with a conditional model the labels asked for:
+    the digits 0-9 in turn, so every class is asked for equally often (None otherwise)."""
+    if not model.num_classes:
+        return sample_in_batches(model.generate, num, seed=seed), None
+    labels = (np.arange(num) % 10)[:, None].astype("int32")
+    return sample_in_batches(model.generate, num, labels=labels, seed=seed), labels
+
+
+def monitor(model, profile, conditional=True):
+    """Four held-out clips beside their reconstructions, then eight samples."""
+    from vidgen_tf.data import to_float
+
+    held_out = setting(profile).source("val").generate(4)
+    clips = np.asarray(to_float(held_out["video"]))
+    labels = held_out["digits"][:, :1] if model.num_classes else None
+    recon = np.asarray(model.reconstruct(clips, labels))
+    return np.concatenate([clips, recon, generate_balanced(model, 8)[0]])
+
+
+def evaluate(model, profile, conditional=True):
+    """Held-out reconstruction PSNR, and the evaluation kit's scores of ``num_generated``
+    samples in the profile's setting (with a conditional model the digits asked for in turn
+    and the share of frames that show the digit asked for)."""
+    from vidgen_tf.data import to_float
+    from vidgen_tf.metrics.baselines import evaluate as evaluate_samples
+    from vidgen_tf.metrics.scores import label_accuracy
+
+    s = setting(profile)
+    held_out = s.source("test").generate(profile.pick(smoke=8, cpu=256, gpu=1024))
+    clips = np.asarray(to_float(held_out["video"]))
+    digits = held_out["digits"][:, :1] if model.num_classes else None
+    scores = {"heldout_psnr_db": heldout_psnr(model.reconstruct, clips, labels=digits),
+              "heldout_clips": len(clips)}
+    samples, labels = generate_balanced(model, s.num_generated)
+    scores["samples"] = evaluate_samples(samples, s)
+    if labels is not None:
+        scores["samples"]["label_accuracy"] = label_accuracy(samples, labels)
+    return {"setting": s.name, **scores}
+
+
+for _name, _conditional, _what in (
+        ("sprite-vae", True, "conditional on the digit"),
+        ("sprite-vae-unconditional", False, "without labels")):
+    register(Recipe(
+        name=_name,
+        description=f"what/where SpriteVAE on one moving digit at 32x32, {_what} (lesson 01)",
+        build=functools.partial(build, conditional=_conditional),
+        data=functools.partial(data, conditional=_conditional),
+        steps=lambda p: p.pick(smoke=4, cpu=1500, gpu=20000),
+        steps_per_epoch=lambda p: p.pick(smoke=2, cpu=100, gpu=500),
+        batch_size=_batch_size, monitor=functools.partial(monitor, conditional=_conditional),
+        evaluate=functools.partial(evaluate, conditional=_conditional)))
