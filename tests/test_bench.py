@@ -21,7 +21,8 @@ from vidgen_tf.bench import load_all
 
 
 def test_registry_lists_the_benchmarks():
-    assert {"data_generation", "evaluators", "baselines", "vae", "vae-digits-1-32", "gan"} <= set(
+    assert {"data_generation", "evaluators", "baselines", "vae", "vae-digits-1-32", "gan",
+            "sprite-vae", "sprite-vae-unconditional"} <= set(
         load_all())
 
 
@@ -200,12 +201,13 @@ def fake_training(monkeypatch):
 
     monkeypatch.setattr(models, "_run", run)
     monkeypatch.setattr(flops, "matmul_peak_gflops", lambda: 60.0)
-    monkeypatch.setattr(models, "real_displacement_range", lambda setting, count: (0.25, 1.75))
+    monkeypatch.setattr(models, "real_displacement_range",
+                        lambda setting, count, quantiles: (0.25, 0.5, 1.5, 1.75))
     return runs
 
 
 def test_model_benchmarks_report_their_training_scores_and_times(fake_training):
-    from vidgen_tf.bench.models import gan, vae, vae_digits_1_32
+    from vidgen_tf.bench.models import gan, sprite_vae, vae, vae_digits_1_32
 
     timing = {"training steps": 4, "training time (s)": 2.0, "steps/s in fit": 1.96,
               "compiled step (ms)": 2.0, "eager GradientTape step (ms)": 5.3,
@@ -218,13 +220,18 @@ def test_model_benchmarks_report_their_training_scores_and_times(fake_training):
                                      "samples proxy_fvd": 41.235,
                                      "samples label_accuracy": 0.312}
     assert "over 32 test clips" in vae(quick=True)["details"]
+    displacement = {"real displacement p10": 0.25, "real displacement p25": 0.5,
+                    "real displacement p75": 1.5, "real displacement p90": 1.75}
     result = gan(quick=True)
     assert result["metrics"] == {"samples proxy_fvd": 41.235, "samples label_accuracy": 0.312,
-                                 "real displacement p10": 0.25, "real displacement p90": 1.75,
-                                 **timing}
+                                 **displacement, **timing}
     assert "in the tiny setting" in result["details"]
+    result = sprite_vae(quick=True)
+    assert result["metrics"] == {"held-out PSNR (dB)": 17.46, "samples proxy_fvd": 41.235,
+                                 "samples label_accuracy": 0.312, **displacement, **timing}
+    assert "over 32 test clips" not in result["details"] and "tiny setting" in result["details"]
     assert fake_training == [("vae", True), ("vae-digits-1-32", True), ("vae", True),
-                             ("gan", True)]
+                             ("gan", True), ("sprite-vae", True)]
 
 
 def test_model_benchmarks_train_score_and_time_their_steps():
@@ -242,4 +249,5 @@ def test_model_benchmarks_train_score_and_time_their_steps():
             # such as scoring the clips against themselves)
             assert metrics[score] < 30
         if run is gan:
-            assert 0 < metrics["real displacement p10"] < metrics["real displacement p90"]
+            assert (0 < metrics["real displacement p10"] < metrics["real displacement p25"]
+                    < metrics["real displacement p75"] < metrics["real displacement p90"])

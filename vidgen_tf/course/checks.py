@@ -117,9 +117,19 @@ class ReferenceUsed(Exception):
 
 
 def resolve(name):
-    """The function named by a dotted path, ``"vidgen_tf.data.bounce_step"``."""
-    module, attribute = name.rsplit(".", 1)
-    return getattr(importlib.import_module(module), attribute)
+    """The function named by a dotted path: ``"vidgen_tf.data.bounce_step"``, or a method,
+    ``"vidgen_tf.models.vae._VAE.compute_loss"`` (the longest importable prefix is the
+    module, the rest are attributes)."""
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            obj = getattr(obj, attribute)
+        return obj
+    raise ImportError(f"resolve: no module in {name!r}.")
 
 
 def refuse_reference(answer, names):

@@ -21,7 +21,8 @@ from vidgen_tf.data.physics import (DIRECTIONS, bounce_step, bounce_trajectories
                                     direction_index)
 from vidgen_tf.data.pipeline import make_dataset
 from vidgen_tf.data.synthetic import SyntheticVideos
-from vidgen_tf.data.throughput import measure_throughput
+from vidgen_tf.data.throughput import (compare_prefetch, measure_throughput, time_per_batch,
+                                       waiting_batches, without_prefetch)
 from vidgen_tf.data.video_folder import VideoFolder
 from vidgen_tf.data.video_io import (SUPPORTED_EXTENSIONS, TruncatedVideoWarning, VideoInfo,
                                      VideoReadError, probe_video, read_video)
@@ -32,6 +33,7 @@ __all__ = [
     "SUPPORTED_EXTENSIONS", "SyntheticVideos", "TruncatedVideoWarning", "VideoFolder",
     "VideoInfo", "VideoReadError",
     "bounce_step", "bounce_trajectories", "direction_index", "load_mnist",
-    "load_moving_mnist_test_seq", "make_dataset", "measure_throughput", "parse_bair_example", "probe_video",
-    "read_video", "render_digits", "to_float", "to_uint8", "write_bair_tfrecord",
+    "compare_prefetch", "load_moving_mnist_test_seq", "make_dataset", "measure_throughput",
+    "parse_bair_example", "probe_video", "read_video", "render_digits", "time_per_batch",
+    "to_float", "to_uint8", "waiting_batches", "without_prefetch", "write_bair_tfrecord",
 ]

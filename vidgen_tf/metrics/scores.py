@@ -195,8 +195,8 @@ def motion_stats(videos, moving_threshold=None):
 
     Returns:
         dict: ``mean_displacement`` (pixels per frame, over clips and frames),
-        ``displacement_p10`` and ``displacement_p90`` (10th and 90th percentile of the
-        per-clip means), ``jerk`` (mean size of the second difference of the centre, pixels
+        ``displacement_p10``, ``_p25``, ``_p75`` and ``_p90`` (percentiles of the per-clip
+        means), ``jerk`` (mean size of the second difference of the centre, pixels
         per frame squared: 0 for straight uniform motion, large for jumps), ``moving_share``
         (share of clips that move).
     """
@@ -209,7 +209,7 @@ def motion_stats(videos, moving_threshold=None):
     jerk = np.linalg.norm(np.diff(centres, n=2, axis=1), axis=-1)       # (batch, T - 2)
     per_clip = step.mean(axis=1)
     return {"mean_displacement": float(step.mean()),
-            "displacement_p10": float(np.percentile(per_clip, 10)),
-            "displacement_p90": float(np.percentile(per_clip, 90)),
+            **{f"displacement_p{q}": float(np.percentile(per_clip, q))
+               for q in (10, 25, 75, 90)},
             "jerk": float(jerk.mean()),
             "moving_share": float(np.mean(per_clip > threshold))}

@@ -73,3 +73,26 @@ def check_loop(answer, rng):
                 f"center of shape {shape}, {steps} steps", rtol=1e-4, atol=1e-5)
     return (f"latent_circle agrees with vidgen_tf.models.latent_paths.latent_loop on {trials} "
             f"random loops.")
+
+
+@exercise("1.5", "sprite_vae_loss(model, clips, labels, noise)",
+          reimplements="vidgen_tf.models.vae._VAE.compute_loss")
+def check_sprite_vae_loss(answer, rng):
+    from vidgen_tf.models.sprite_vae import SpriteVAE
+
+    checked = []
+    for beta, sigma in ((1.0, 0.3), (4.0, 0.1)):
+        model = SpriteVAE((4, 16, 16, 1), what_dim=3, where_dim=2, width=16,
+                          encoder_widths=(4, 8), num_classes=10, beta=beta, sigma=sigma,
+                          seed=int(rng.integers(1000)))
+        n = int(rng.integers(2, 5))
+        clips = rng.uniform(-1, 1, size=(n, 4, 16, 16, 1)).astype(np.float32)
+        labels = rng.integers(0, 10, size=(n, 1)).astype(np.int32)
+        noise = rng.normal(size=(n, 5)).astype(np.float32)
+        got = float(np.asarray(answer(model, clips, labels, noise)))
+        batch = {"video": clips, "digits": labels, "noise": noise}
+        expected = float(model.compute_loss(x=batch, y_pred=model(batch, training=True)))
+        compare("sprite_vae_loss", np.float64(got), np.float64(expected),
+                f"{n} clips, beta={beta}, sigma={sigma}", rtol=1e-4, atol=1e-6)
+        checked.append(f"beta={beta:g}, sigma={sigma:g}")
+    return (f"sprite_vae_loss agrees with SpriteVAE.compute_loss ({'; '.join(checked)}).")
