@@ -1,10 +1,5 @@
 """SpriteVAE: the Keras contract, the what/where structure, conditioning, the loss, learning."""
 
-import os
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pytest
 
@@ -118,7 +113,9 @@ def test_bad_arguments_are_named():
         SpriteVAE((4, 16, 16, 1), encoder_widths=(4, 4, 4, 4, 4))
 
 
-def test_conditional_model_fits_and_reloads_in_a_fresh_process(tmp_path):
+def test_conditional_model_fits_and_reloads(tmp_path):
+    """One fit step on dicts with labels, then save and load (the harness reloads the
+    unconditional model in a fresh process; here the decoder with its label input)."""
     import keras
 
     model = small(num_classes=10)
@@ -129,23 +126,10 @@ def test_conditional_model_fits_and_reloads_in_a_fresh_process(tmp_path):
     assert np.all(np.isfinite(history.history["loss"]))
     path = str(tmp_path / "model.keras")
     model.save(path)
+    loaded = keras.models.load_model(path)
+    assert (loaded.num_classes, loaded.what_dim, loaded.where_dim) == (10, 3, 2)
     z = RNG.normal(size=(4, 5)).astype("float32")
-    np.save(tmp_path / "z.npy", z)
-    expected = np.asarray(model.decode(z, digits))
-    script = textwrap.dedent(f"""
-        import numpy as np, keras
-        import vidgen_tf.models.sprite_vae
-        model = keras.models.load_model({path!r})
-        out = model.decode(np.load({str(tmp_path / 'z.npy')!r}), np.array([1, 2, 3, 4]))
-        np.save({str(tmp_path / 'out.npy')!r}, np.asarray(out))
-        print(model.num_classes, model.what_dim, model.where_dim)
-        """)
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            env=env, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split()[-3:] == ["10", "3", "2"]
-    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, atol=1e-5)
+    np.testing.assert_allclose(loaded.decode(z, digits), model.decode(z, digits), atol=1e-6)
 
 
 def test_learns_to_reconstruct_moving_digits():

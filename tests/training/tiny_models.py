@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 
-MODELS = ("video_vae", "frame_vae", "video_gan", "two_stream_gan", "sprite_gan")
+MODELS = ("video_vae", "frame_vae", "sprite_vae", "video_gan", "two_stream_gan", "sprite_gan")
 
 
 def build(name):
     """A small, built model called ``name``."""
-    from vidgen_tf.models import FrameVAE, VideoGAN, VideoVAE
+    from vidgen_tf.models import FrameVAE, SpriteVAE, VideoGAN, VideoVAE
 
     if name == "video_vae":
         model = VideoVAE((4, 16, 16, 1), latent_channels=2, widths=(8, 16), patch=(1, 2, 2),
                          groups=4)
     elif name == "frame_vae":
         model = FrameVAE((16, 16, 1), latent_dim=4, widths=(8, 16))
+    elif name == "sprite_vae":
+        # conditional, as the sprite-vae recipe, with bouncing paths
+        model = SpriteVAE((4, 16, 16, 1), what_dim=3, where_dim=2, width=16,
+                          encoder_widths=(4, 8), num_classes=10, motion="bounce")
     elif name == "video_gan":
         model = VideoGAN((4, 16, 16, 1), latent_dim=8, generator="temporal",
                          generator_width=32, discriminator_width=8, r1_gamma=1.0)
@@ -43,7 +47,8 @@ def batch(name, model, size=4, seed=0):
     noise = rng.normal(size=(size,) + tuple(model.latent_shape)).astype("float32")
     data = {"video": video, "noise": noise}
     if getattr(model, "num_classes", 0):
-        data["digits"] = rng.integers(-1, model.num_classes, (size, model.num_sprites))
+        data["digits"] = rng.integers(-1, model.num_classes,
+                                      (size, getattr(model, "num_sprites", 1)))
     if getattr(model, "gp_weight", 0):
         data["mix"] = rng.uniform(size=size).astype("float32")
     return data
