@@ -6,7 +6,8 @@
 - ``ResidualBlock3D``: GroupNorm, SiLU and two convolutions (3D or (2+1)D) with a skip.
 - ``PlaceSprites``: move small images over a canvas, one position per frame
   (differentiable bilinear placement); ``BouncingPath``: positions from a start and
-  bounded velocities, reflected at the frame's edges.
+  bounded velocities, reflected at the frame's edges; ``StraightVelocity``: one velocity for
+  all frames, as a direction and a speed.
 - ``FramesToBatch`` / ``BatchToFrames``, ``RepeatFrames``, ``CropFrames``: moves along the
   frame axis; ``MaskedComposite``: a moving foreground over a still background.
 - ``LabelIndex``, ``ProjectionLogit``: class conditioning (labels with -1 for "no object",
@@ -20,8 +21,9 @@ from vidgen_tf.layers.conditioning import LabelIndex, ProjectionLogit
 from vidgen_tf.layers.conv import Conv2Plus1D, DepthToSpace3D, ResidualBlock3D, SpaceToDepth3D
 from vidgen_tf.layers.frames import (BatchToFrames, CropFrames, FramesToBatch, MaskedComposite,
                                      RepeatFrames)
-from vidgen_tf.layers.sprites import BouncingPath, PlaceSprites
+from vidgen_tf.layers.sprites import BouncingPath, PlaceSprites, StraightVelocity
 
 __all__ = ["BatchToFrames", "BouncingPath", "Conv2Plus1D", "CropFrames", "DepthToSpace3D", "FramesToBatch",
            "LabelIndex", "MaskedComposite", "PlaceSprites", "ProjectionLogit", "ReduceSum",
-           "RepeatFrames", "ResidualBlock3D", "Scale", "SpaceToDepth3D"]
+           "RepeatFrames", "ResidualBlock3D", "Scale", "SpaceToDepth3D",
+           "StraightVelocity"]

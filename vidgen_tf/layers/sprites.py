@@ -177,3 +177,49 @@ class BouncingPath(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "extent": self.extent, "max_speed": self.max_speed}
+
+
+@keras.saving.register_keras_serializable(package="vidgen_tf")
+class StraightVelocity(layers.Layer):
+    """One velocity for every frame: a direction (normalised to length 1) times a speed.
+
+    Objects that move in a straight line at constant speed (and bounce: ``BouncingPath``)
+    need three numbers per object, not one velocity per frame. Written in polar form, every
+    direction is equally easy to reach from a Gaussian code (a velocity drawn as two Gaussian
+    numbers is slow near the middle of the code space, where real objects never are).
+
+    Args:
+        num_frames: int. ``T``.
+
+    Call arguments:
+        inputs: ``[direction, speed]``: direction ``(B, K, 2)`` (any length but 0), speed
+            ``(B, K, 1)`` in ``[0, 1]`` (a sigmoid's output).
+
+    Returns:
+        velocities ``(B, T, K, 2)`` with length ``speed`` (``BouncingPath``'s input).
+    """
+
+    def __init__(self, num_frames, **kwargs):
+        super().__init__(**kwargs)
+        if int(num_frames) != num_frames or num_frames < 1:
+            raise ValueError(f"StraightVelocity: num_frames must be a positive integer, got "
+                             f"{num_frames!r}.")
+        self.num_frames = int(num_frames)
+
+    def compute_output_shape(self, input_shape):
+        b, k, _ = input_shape[0]
+        return (b, self.num_frames, k, 2)
+
+    def call(self, inputs):
+        direction, speed = inputs
+        if len(direction.shape) != 3 or direction.shape[-1] != 2 or len(speed.shape) != 3 \
+                or speed.shape[-1] != 1:
+            raise ValueError(f"StraightVelocity: expected direction (B, K, 2) and speed "
+                             f"(B, K, 1), got {tuple(direction.shape)} and "
+                             f"{tuple(speed.shape)}.")
+        length = ops.sqrt(ops.sum(ops.square(direction), axis=-1, keepdims=True) + 1e-12)
+        velocity = ops.cast(speed, direction.dtype) * direction / length
+        return ops.repeat(ops.expand_dims(velocity, 1), self.num_frames, axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "num_frames": self.num_frames}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from keras import layers
 
-from vidgen_tf.layers import BouncingPath, CropFrames, LabelIndex, ReduceSum, Scale
+from vidgen_tf.layers import (BouncingPath, CropFrames, LabelIndex, ReduceSum, Scale,
+                              StraightVelocity)
 
 
 def up2d(x, filters, policy, name):
@@ -59,7 +60,7 @@ def label_embedding(labels, num_classes, dim, policy, name, flatten=False):
     return ReduceSum(axis=1, dtype=policy, name=f"{name}_sum")(vectors)
 
 
-MOTIONS = ("positions", "bounce")
+MOTIONS = ("positions", "bounce", "straight")
 
 
 def sprite_path(z, t, width, num_sprites, extent, motion, policy, name="motion"):
@@ -70,7 +71,10 @@ def sprite_path(z, t, width, num_sprites, extent, motion, policy, name="motion")
     sigmoid-bounded. ``"bounce"``: it outputs a velocity per frame (tanh, up to
     ``extent / 8`` pixels per frame along each axis) and a dense layer a start; the path
     integrates the velocities and reflects at the frame's edges (``BouncingPath``), so a
-    constant velocity already gives the data's straight, bouncing motion.
+    constant velocity already gives the data's straight, bouncing motion. ``"straight"``:
+    one velocity for the whole clip, a direction and a speed (``StraightVelocity``, up to
+    ``extent / 8`` pixels per frame), bouncing the same way: straight motion at constant
+    speed by construction, three numbers per object.
     """
     if motion not in MOTIONS:
         raise ValueError(f"motion must be one of {MOTIONS}, got {motion!r}.")
@@ -79,8 +83,15 @@ def sprite_path(z, t, width, num_sprites, extent, motion, policy, name="motion")
         path = frame_codes(z, t, width, 2 * k, "sigmoid", policy, name, "to_path")
         return Scale(extent, dtype=policy, name="positions")(
             layers.Reshape((t, k, 2), dtype=policy)(path))
-    velocity = frame_codes(z, t, width, 2 * k, "tanh", policy, name, "to_velocity")
-    velocity = layers.Reshape((t, k, 2), dtype=policy, name="velocities")(velocity)
+    if motion == "straight":
+        direction = layers.Reshape((k, 2), dtype=policy, name="directions")(
+            layers.Dense(2 * k, dtype=policy, name="to_direction")(z))
+        speed = layers.Reshape((k, 1), dtype=policy, name="speeds")(
+            layers.Dense(k, activation="sigmoid", dtype=policy, name="to_speed")(z))
+        velocity = StraightVelocity(t, dtype=policy, name="velocities")([direction, speed])
+    else:
+        velocity = frame_codes(z, t, width, 2 * k, "tanh", policy, name, "to_velocity")
+        velocity = layers.Reshape((t, k, 2), dtype=policy, name="velocities")(velocity)
     start = layers.Dense(2 * k, activation="sigmoid", dtype=policy, name="to_start")(z)
     start = layers.Reshape((k, 2), dtype=policy, name="starts")(start)
     return BouncingPath(extent, extent / 8, dtype=policy, name="positions")([start, velocity])
