@@ -6,7 +6,7 @@ import pytest
 
 import keras
 from tests.harness import run_model_test
-from vidgen_tf.layers import BouncingPath, PlaceSprites
+from vidgen_tf.layers import BouncingPath, PlaceSprites, StraightVelocity
 from vidgen_tf.layers.sprites import interpolation_matrix
 
 RNG = np.random.default_rng(0)
@@ -205,3 +205,22 @@ def test_bouncing_path_bad_input_is_named():
         BouncingPath(0.0, 1.0)
     with pytest.raises(ValueError, match=r"start \(B, K, 2\)"):
         BouncingPath(4.0, 1.0)([np.zeros((2, 2), "float32"), np.zeros((2, 3, 1, 2), "float32")])
+
+
+def test_straight_velocity_is_speed_times_a_unit_direction_in_every_frame(tmp_path):
+    direction = RNG.normal(size=(3, 2, 2)).astype("float32")
+    speed = RNG.uniform(0, 1, (3, 2, 1)).astype("float32")
+    velocity = np.asarray(StraightVelocity(5)([direction, speed]))
+    assert velocity.shape == (3, 5, 2, 2)
+    expected = speed * direction / np.linalg.norm(direction, axis=-1, keepdims=True)
+    for t in range(5):
+        np.testing.assert_allclose(velocity[:, t], expected, rtol=1e-5, atol=1e-6)
+    # the length is the speed whatever the direction's own length
+    np.testing.assert_allclose(np.linalg.norm(velocity, axis=-1), speed[:, None, :, 0].repeat(
+        5, axis=1), rtol=1e-5)
+    run_model_test(StraightVelocity(5), [direction, speed], {"output": (3, 5, 2, 2)},
+                   trainable_params=0, tmp_path=tmp_path, fit=False)
+    with pytest.raises(ValueError, match="num_frames must be a positive integer"):
+        StraightVelocity(0)
+    with pytest.raises(ValueError, match=r"direction \(B, K, 2\) and speed \(B, K, 1\)"):
+        StraightVelocity(3)([direction, speed[..., 0]])

@@ -96,8 +96,8 @@ def build_generator(kind, video_shape, latent_dim, width, policy=None, num_sprit
         num_sprites: int. Sprites of the ``"sprite"`` generator, and labels per clip.
         num_classes: int. 0 for an unconditional generator; else the labels are integers in
             ``[0, num_classes)`` (-1 for "no object"), embedded and joined to ``z``.
-        motion: the sprite generator's paths, ``"positions"`` or ``"bounce"`` (see
-            ``streams.sprite_path``).
+        motion: the sprite generator's paths, ``"positions"``, ``"bounce"`` or
+            ``"straight"`` (see ``streams.sprite_path``).
     """
     t, h, w, c = video_shape
     spatial = _levels(h, "frame size")
@@ -254,8 +254,8 @@ class VideoGAN(keras.Model):
             which digits a frame shows; it learns that on real frames, and the generator is
             trained to make its frames classified as their labels. (Sigmoid cross-entropy
             over the classes, so that a frame may show several digits.)
-        motion: ``"positions"`` or ``"bounce"``: how the sprite generator draws paths
-            (``streams.sprite_path``).
+        motion: ``"positions"``, ``"bounce"`` or ``"straight"``: how the sprite generator
+            draws paths (``streams.sprite_path``).
         seed: int. Seed of the noise.
 
     Call arguments:

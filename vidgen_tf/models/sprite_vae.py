@@ -54,9 +54,10 @@ class SpriteVAE(_VAE):
         encoder_widths: channels of the per-frame encoder's strided convolutions.
         num_classes: int. 0: unconditional; else the decoder also takes a label in
             ``[0, num_classes)`` per clip (a conditional VAE).
-        motion: ``"positions"`` (the path generator outputs every position) or
-            ``"bounce"`` (it outputs a start and velocities, and the path bounces off the
-            frame's edges): see ``streams.sprite_path``.
+        motion: ``"positions"`` (the path generator outputs every position),
+            ``"bounce"`` (a start and a velocity per frame, the path bouncing off the frame's
+            edges) or ``"straight"`` (a start, one direction and one speed, bouncing): see
+            ``streams.sprite_path``.
         beta, sigma, seed: as in ``FrameVAE``.
 
     Call arguments:
