@@ -151,3 +151,35 @@ def test_learns_to_reconstruct_moving_digits():
     error = float(np.mean((np.asarray(model.reconstruct(test)) - test) ** 2))
     black = float(np.mean((-1.0 - test) ** 2))
     assert error < 0.4 * black, (error, black)
+
+
+def test_label_values_are_checked_and_motion_is_named():
+    model = small(num_classes=10)
+    with pytest.raises(ValueError, match=r"digits in \[0, 10\).*from 3 to 12"):
+        model.generate(2, labels=[3, 12])
+    with pytest.raises(ValueError, match="motion must be one of"):
+        small(motion="teleport")
+    with pytest.raises(ValueError, match="num_classes must be >= 0"):
+        small(num_classes=-1)
+
+
+def test_straight_paths_bounce_inside_the_frame_at_bounded_constant_speed():
+    """motion="straight": one speed per clip, at most extent / 6 pixels per frame, positions in
+    [0, extent] (16x16 frames, 8x8 sprites: extent 8); the path's frame-to-frame distances are
+    equal except where it meets a wall."""
+    import keras
+
+    model = small(motion="straight")
+    where = keras.Model(model.decoder.inputs, model.decoder.get_layer("positions").output)
+    positions = np.asarray(where([RNG.normal(size=(6, 3)).astype("float32"),
+                                  RNG.normal(size=(6, 2)).astype("float32")]))[:, :, 0]
+    assert positions.shape == (6, 4, 2)
+    assert positions.min() >= 0 and positions.max() <= 8 + 1e-5
+    steps = np.abs(np.diff(positions, axis=1))                  # (6, 3, 2) per axis
+    assert steps.max() <= 8 / 6 + 1e-5
+    # a clip whose every position is more than one step from the walls met none of them
+    margin = 8 / 6
+    inside = ((positions > margin) & (positions < 8 - margin)).all(axis=(1, 2))
+    assert inside.any()
+    for clip in np.flatnonzero(inside):
+        np.testing.assert_allclose(steps[clip], steps[clip, :1].repeat(3, axis=0), atol=1e-4)

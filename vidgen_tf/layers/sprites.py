@@ -197,6 +197,11 @@ class StraightVelocity(layers.Layer):
 
     Returns:
         velocities ``(B, T, K, 2)`` with length ``speed`` (``BouncingPath``'s input).
+
+    Example:
+        # 16 frames of one velocity per object, up to 1 (times BouncingPath's max_speed)
+        velocity = StraightVelocity(16)([direction, speed])
+        positions = BouncingPath(16.0, 2.5)([start, velocity])
     """
 
     def __init__(self, num_frames, **kwargs):
@@ -217,8 +222,11 @@ class StraightVelocity(layers.Layer):
             raise ValueError(f"StraightVelocity: expected direction (B, K, 2) and speed "
                              f"(B, K, 1), got {tuple(direction.shape)} and "
                              f"{tuple(speed.shape)}.")
-        length = ops.sqrt(ops.sum(ops.square(direction), axis=-1, keepdims=True) + 1e-12)
-        velocity = ops.cast(speed, direction.dtype) * direction / length
+        # normalised in float32: under mixed float16, 1e-12 rounds to 0 and a short direction
+        # would divide by zero
+        unit = ops.cast(direction, "float32")
+        unit = unit / ops.sqrt(ops.sum(ops.square(unit), axis=-1, keepdims=True) + 1e-12)
+        velocity = ops.cast(ops.cast(speed, "float32") * unit, direction.dtype)
         return ops.repeat(ops.expand_dims(velocity, 1), self.num_frames, axis=1)
 
     def get_config(self):

@@ -33,12 +33,22 @@ Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from vidgen_tf.layers import BatchToFrames, FramesToBatch, PlaceSprites, SpaceToDepth3D
 from vidgen_tf.losses.vae import reparameterize
 from vidgen_tf.models.streams import MOTIONS, image_stream, label_embedding, sprite_path
 from vidgen_tf.models.vae import _VAE, _split_inputs
+
+
+def _symbolic(value):
+    """True for a graph tensor (inside ``fit``'s compiled step), whose values are unknown."""
+    try:
+        import tensorflow as tf
+    except ImportError:                 # another backend: its tensors are concrete here
+        return False
+    return tf.is_tensor(value) and not tf.executing_eagerly()
 
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
@@ -53,7 +63,8 @@ class SpriteVAE(_VAE):
             upsampling, and of the path generator.
         encoder_widths: channels of the per-frame encoder's strided convolutions.
         num_classes: int. 0: unconditional; else the decoder also takes a label in
-            ``[0, num_classes)`` per clip (a conditional VAE).
+            ``[0, num_classes)`` per clip (a conditional VAE; -1, "no label", draws from the
+            embedding's null entry).
         motion: ``"positions"`` (the path generator outputs every position),
             ``"bounce"`` (a start and a velocity per frame, the path bouncing off the frame's
             edges) or ``"straight"`` (a start, one direction and one speed, bouncing): see
@@ -167,6 +178,12 @@ class SpriteVAE(_VAE):
             raise ValueError(f"SpriteVAE(num_classes={self.num_classes}) needs labels: "
                              f"pass labels=... or batches {{'video': ..., 'digits': (B, 1)}} "
                              f"(make_dataset(..., keys=('digits',))).")
+        if not isinstance(labels, keras.KerasTensor) and not _symbolic(labels):
+            values = np.asarray(labels)
+            if values.size and (values.min() < -1 or values.max() >= self.num_classes):
+                raise ValueError(f"SpriteVAE: labels must be digits in [0, {self.num_classes}) "
+                                 f"(or -1 for 'no label'), got values from {values.min()} to "
+                                 f"{values.max()}.")
         labels = ops.cast(labels, "int32")
         if len(labels.shape) == 1:
             labels = ops.expand_dims(labels, 1)

@@ -69,11 +69,12 @@ def sprite_path(z, t, width, num_sprites, extent, motion, policy, name="motion")
 
     ``motion="positions"``: the temporal generator (``frame_codes``) outputs every position,
     sigmoid-bounded. ``"bounce"``: it outputs a velocity per frame (tanh, up to
-    ``extent / 8`` pixels per frame along each axis) and a dense layer a start; the path
+    ``extent / 6`` pixels per frame along each axis: 2.67 at 32x32, where the data's digits
+    move 1 to 2) and a dense layer a start; the path
     integrates the velocities and reflects at the frame's edges (``BouncingPath``), so a
     constant velocity already gives the data's straight, bouncing motion. ``"straight"``:
     one velocity for the whole clip, a direction and a speed (``StraightVelocity``, up to
-    ``extent / 8`` pixels per frame), bouncing the same way: straight motion at constant
+    ``extent / 6`` pixels per frame), bouncing the same way: straight motion at constant
     speed by construction, three numbers per object.
     """
     if motion not in MOTIONS:
@@ -94,4 +95,4 @@ def sprite_path(z, t, width, num_sprites, extent, motion, policy, name="motion")
         velocity = layers.Reshape((t, k, 2), dtype=policy, name="velocities")(velocity)
     start = layers.Dense(2 * k, activation="sigmoid", dtype=policy, name="to_start")(z)
     start = layers.Reshape((k, 2), dtype=policy, name="starts")(start)
-    return BouncingPath(extent, extent / 8, dtype=policy, name="positions")([start, velocity])
+    return BouncingPath(extent, extent / 6, dtype=policy, name="positions")([start, velocity])

@@ -76,7 +76,8 @@ def check_loop(answer, rng):
 
 
 @exercise("1.5", "sprite_vae_loss(model, clips, labels, noise)",
-          reimplements="vidgen_tf.models.vae._VAE.compute_loss")
+          reimplements=("vidgen_tf.models.vae._VAE.compute_loss", "vidgen_tf.losses.vae.elbo",
+                        "vidgen_tf.losses.vae.gaussian_nll", "vidgen_tf.losses.vae.gaussian_kl"))
 def check_sprite_vae_loss(answer, rng):
     from vidgen_tf.models.sprite_vae import SpriteVAE
 
