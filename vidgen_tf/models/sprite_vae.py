@@ -37,9 +37,8 @@ import numpy as np
 from keras import layers, ops
 
 from vidgen_tf.layers import BatchToFrames, FramesToBatch, PlaceSprites, SpaceToDepth3D
-from vidgen_tf.losses.vae import reparameterize
 from vidgen_tf.models.streams import MOTIONS, image_stream, label_embedding, sprite_path
-from vidgen_tf.models.vae import _VAE, _split_inputs
+from vidgen_tf.models.vae import _VAE
 
 
 def _symbolic(value):
@@ -205,18 +204,9 @@ class SpriteVAE(_VAE):
             inputs.append(labels)
         return self.decoder(inputs, training=training)
 
-    def call(self, inputs, training=False):
-        videos, noise = _split_inputs(inputs)
-        labels = inputs.get("digits") if isinstance(inputs, dict) else None
-        mean, log_var = self.encode(videos, training=training)
-        if training:
-            if noise is None:
-                noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
-            z = reparameterize(mean, log_var, ops.cast(noise, mean.dtype))
-        else:
-            z = mean
-        return {"reconstruction": self.decode(z, labels, training=training), "mean": mean,
-                "log_var": log_var}
+    def _conditioning(self, inputs):
+        """The batch's labels (``inputs["digits"]``) for ``decode``: ``(labels,)``."""
+        return (inputs.get("digits") if isinstance(inputs, dict) else None,)
 
     def reconstruct(self, videos, labels=None):
         """Decode the posterior means of ``videos`` (with their ``labels`` if conditional)."""

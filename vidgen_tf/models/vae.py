@@ -116,6 +116,11 @@ class _VAE(keras.Model):
         """The decoder's means ``x_hat`` for latents ``z``."""
         return self.decoder(z, training=training)
 
+    def _conditioning(self, inputs):
+        """What the decoder takes besides ``z`` from a batch (a conditional VAE's labels, as a
+        tuple of positional arguments of ``decode``); nothing here."""
+        return ()
+
     def call(self, inputs, training=False):
         videos, noise = _split_inputs(inputs)
         mean, log_var = self.encode(videos, training=training)
@@ -125,8 +130,8 @@ class _VAE(keras.Model):
             z = reparameterize(mean, log_var, ops.cast(noise, mean.dtype))
         else:
             z = mean
-        return {"reconstruction": self.decode(z, training=training), "mean": mean,
-                "log_var": log_var}
+        reconstruction = self.decode(z, *self._conditioning(inputs), training=training)
+        return {"reconstruction": reconstruction, "mean": mean, "log_var": log_var}
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """The negative ELBO per value, averaged over the batch (see the module docstring).
