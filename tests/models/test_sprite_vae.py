@@ -66,8 +66,9 @@ def test_z_what_changes_the_sprite():
                            rtol=1e-3)
 
 
-def test_loss_is_the_negative_elbo_per_value():
-    model = small(beta=2.0, sigma=0.5)
+@pytest.mark.parametrize("what_beta", [None, 4.0])
+def test_loss_is_the_negative_elbo_per_value(what_beta):
+    model = small(beta=2.0, what_beta=what_beta, sigma=0.5)
     x = RNG.uniform(-1, 1, (3, 4, 16, 16, 1)).astype("float32")
     noise = RNG.normal(size=(3, 5)).astype("float32")
     out = model({"video": x, "noise": noise}, training=True)
@@ -77,8 +78,11 @@ def test_loss_is_the_negative_elbo_per_value():
     np.testing.assert_allclose(model.decode(mean + np.exp(0.5 * log_var) * noise), recon,
                                atol=1e-5)
     squared = np.sum((x - recon) ** 2, axis=(1, 2, 3, 4))
-    kl = 0.5 * np.sum(np.exp(log_var) + mean**2 - 1 - log_var, axis=1)
-    expected = np.mean(squared / (2 * 0.25) + 2.0 * kl) / x[0].size
+    kl = 0.5 * (np.exp(log_var) + mean**2 - 1 - log_var)      # per latent number
+    # z_what is the first what_dim (3) numbers: its KL weighs what_beta (beta when None)
+    what = 2.0 if what_beta is None else what_beta
+    weighted = what * kl[:, :3].sum(1) + 2.0 * kl[:, 3:].sum(1)
+    expected = np.mean(squared / (2 * 0.25) + weighted) / x[0].size
     assert loss == pytest.approx(expected, rel=1e-5)
 
 
@@ -111,6 +115,8 @@ def test_bad_arguments_are_named():
         SpriteVAE((4, 16, 16, 1), what_dim=0)
     with pytest.raises(ValueError, match="divisible"):
         SpriteVAE((4, 16, 16, 1), encoder_widths=(4, 4, 4, 4, 4))
+    with pytest.raises(ValueError, match="what_beta must be >= 0"):
+        SpriteVAE((4, 16, 16, 1), what_beta=-1.0)
 
 
 def test_conditional_model_fits_and_reloads(tmp_path):

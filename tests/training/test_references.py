@@ -99,3 +99,30 @@ def test_the_command_line_publishes_lists_and_names_errors(finished_run, tmp_pat
     assert len(errors) == 1 and "nothing" in errors[0]
     with open(tmp_path / "manifest.json") as f:
         assert list(json.load(f)) == ["small"]
+
+
+def test_train_or_reference_trains_or_loads_the_reference(finished_run, tmp_path, capsys):
+    from vidgen_tf.training.references import reference_metrics, train_or_reference
+
+    out, model, metrics = finished_run
+    folder = str(tmp_path / "references")
+    publish(out, "vae-digits-1-32", folder=folder)
+    assert reference_metrics("vae-digits-1-32", folder) == metrics
+    clips = np.random.default_rng(1).uniform(-1, 1, (2,) + tuple(model.video_shape))
+    clips = clips.astype(np.float32)
+    # the smoke profile takes the reader's path without training: the reference, by recipe name
+    loaded, loaded_metrics = train_or_reference("vae-digits-1-32", "smoke",
+                                                str(tmp_path / "mine"), folder=folder)
+    assert not os.path.exists(tmp_path / "mine")
+    assert loaded_metrics == {**metrics, "source": "reference run"}
+    assert "the smoke profile: loaded the reference run 'vae-digits-1-32'" in capsys.readouterr().out
+    np.testing.assert_array_equal(np.asarray(loaded.reconstruct(clips)),
+                                  np.asarray(model.reconstruct(clips)))
+    # TRAIN = False at any profile loads it too; an unknown name says which ones exist
+    _, cpu_metrics = train_or_reference("vae-digits-1-32", "cpu", str(tmp_path / "mine"),
+                                        train=False, folder=folder)
+    assert cpu_metrics["source"] == "reference run" and not os.path.exists(tmp_path / "mine")
+    with pytest.raises(ReferenceRunError, match="reference runs are: vae-digits-1-32"):
+        train_or_reference("gan", "smoke", str(tmp_path / "mine"), folder=folder)
+    with pytest.raises(ReferenceRunError, match="No reference run 'gan'"):
+        reference_metrics("gan", folder)

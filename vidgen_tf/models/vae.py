@@ -146,8 +146,8 @@ class _VAE(keras.Model):
         values = math.prod(videos.shape[1:])
         # per clip, -elbo(..., full=False): ||x - x_hat||^2 / (2 sigma^2) + beta * KL
         nll = gaussian_nll(videos, y_pred["reconstruction"], self.sigma, full=False)
-        kl = gaussian_kl(y_pred["mean"], y_pred["log_var"])
-        negative_elbo = nll + self.beta * kl
+        kl, weighted_kl = self._kl_terms(y_pred["mean"], y_pred["log_var"])
+        negative_elbo = nll + weighted_kl
         mse = nll * (2 * self.sigma**2) / values
         if sample_weight is None:
             loss = ops.mean(negative_elbo) / values
@@ -158,6 +158,12 @@ class _VAE(keras.Model):
         self.reconstruction_tracker.update_state(mse, sample_weight=weights)
         self.kl_tracker.update_state(kl, sample_weight=weights)
         return replica_share(loss)
+
+    def _kl_terms(self, mean, log_var):
+        """Per clip ``(B,)``: ``KL(q(z|x) || N(0, I))`` (logged as ``kl``) and the term the
+        loss adds, ``beta * KL``."""
+        kl = gaussian_kl(mean, log_var)
+        return kl, self.beta * kl
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """``keras.Model.fit``, with ``sample_weight`` (one weight per clip) honoured."""

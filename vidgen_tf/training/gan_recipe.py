@@ -33,6 +33,20 @@ def setting(profile):
     return SETTINGS["digits-1-32" if profile.name == "cpu" else "digits-2-64"]
 
 
+def bars(profile):
+    """Lesson 02's bars for the GAN's samples, in the profile's setting: lesson 01's (digit
+    confidence, classes, identity, proxy FVD below the first-frame-repeated baseline), frames
+    showing the digit asked for >= 0.6, and mean displacement in the middle half of the real
+    clips' (25th to 75th percentile)."""
+    from vidgen_tf.metrics.bars import digit_sample_bars
+    from vidgen_tf.training.sprite_vae_recipe import FIRST_FRAME_REPEATED_FVD
+
+    s = setting(profile)      # the gpu profile's setting (digits-2-64) has its own baselines
+    return digit_sample_bars(s, fvd_below=FIRST_FRAME_REPEATED_FVD if s.name != "digits-2-64"
+                             else None, label_accuracy=0.6, motion_quantiles=(25, 75),
+                             real_count=profile.pick(smoke=16, cpu=256, gpu=256))
+
+
 def _batch_size(profile):
     # at the cpu profile, 8 clips per step: in the same 14 minutes, 3200 steps of 8 clips
     # scored a proxy FVD of 109 against 151 for 1800 steps of 16 (unconditional GAN)

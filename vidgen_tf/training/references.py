@@ -97,6 +97,15 @@ def publish(run, name, folder=None, command=None, max_bytes=MAX_BYTES) -> dict:
     return entry
 
 
+def _entry(name, folder):
+    references = list_references(folder)
+    if name not in references:
+        known = ", ".join(sorted(references)) or "none"
+        raise ReferenceRunError(f"No reference run {name!r} in {folder} (the reference runs are: "
+                                f"{known}).")
+    return references[name]
+
+
 def load_reference(name, folder=None):
     """The model and metrics of a shipped reference run, checked against its SHA-256.
 
@@ -116,12 +125,7 @@ def load_reference(name, folder=None):
     import vidgen_tf.models  # noqa: F401  registers the classes
 
     folder = folder or reference_dir()
-    references = list_references(folder)
-    if name not in references:
-        known = ", ".join(sorted(references)) or "none"
-        raise ReferenceRunError(f"No reference run {name!r} in {folder} (the reference runs are: "
-                             f"{known}).")
-    entry = references[name]
+    entry = _entry(name, folder)
     path = checked_file(folder, f"reference run {name!r}", entry,
                         "Restore it from git, or train and publish it again with the command "
                         f"recorded in the manifest: {entry.get('command')}.", ReferenceRunError)
@@ -132,6 +136,66 @@ def load_reference(name, folder=None):
         with open(metrics_path, encoding="utf-8") as f:
             metrics = json.load(f)
     return model, metrics
+
+
+def reference_metrics(name, folder=None) -> dict:
+    """A shipped reference run's ``metrics.json`` (its steps, training time and scores),
+    without loading its model; ``{}`` when the reference shipped none.
+
+    Raises:
+        ReferenceRunError: no such reference.
+    """
+    folder = folder or reference_dir()
+    path = os.path.join(folder, os.path.dirname(_entry(name, folder)["file"]), "metrics.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def train_or_reference(recipe, profile, out, train=True, reference=None, folder=None,
+                       verbose="auto"):
+    """The model a lesson works with: your run, or the shipped reference run.
+
+    With ``train`` and any profile but smoke, ``recipe`` trains into ``out``
+    (``run.train(..., resume=True)``: a finished run is loaded, an interrupted one continues
+    from its last checkpoint). With ``train=False``, or at the smoke profile (the test suite
+    follows the path a reader takes who skips training), the reference run is loaded in
+    seconds instead; it was trained at its own profile, ``metrics["profile"]``, and the lesson
+    evaluates it in that profile's setting.
+
+    Args:
+        recipe: a ``Recipe`` or its name.
+        profile: a ``Profile`` or its name.
+        out: str. Your run's folder.
+        train: bool. The lesson's ``TRAIN`` switch.
+        reference: str. The reference run's name (default: the recipe's).
+        folder: the references folder (default ``reference_dir()``).
+        verbose: Keras ``fit`` verbosity.
+
+    Returns:
+        ``(model, metrics)``: the final model (averaged weights where the recipe keeps an
+        average), not compiled, and the run's metrics with ``"source"``: ``"your run"`` or
+        ``"reference run"``.
+
+    Raises:
+        ReferenceRunError: the reference is needed and not shipped.
+    """
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.training.recipes import get_recipe
+    from vidgen_tf.training.run import load_run
+    from vidgen_tf.training.run import train as train_run
+
+    recipe = get_recipe(recipe)
+    profile = get_profile(profile) if isinstance(profile, str) or profile is None else profile
+    if train and profile.name != "smoke":
+        _, metrics = train_run(recipe, profile, out, resume=True, verbose=verbose)
+        return load_run(out), {**metrics, "source": "your run"}
+    model, metrics = load_reference(reference or recipe.name, folder)
+    why = "TRAIN = False" if not train else "the smoke profile"
+    print(f"{why}: loaded the reference run {reference or recipe.name!r} "
+          f"({metrics.get('steps', '?')} steps at the {metrics.get('profile', '?')} profile)")
+    return model, {**metrics, "source": "reference run"}
 
 
 def main(argv=None) -> int:

@@ -26,6 +26,21 @@ def setting(profile):
     return SETTINGS["digits-1-32"]
 
 
+# the proxy FVD of clips that do not move (the first frame repeated), 270.8 +- 5.6 over 5
+# seeds in digits-1-32 (benchmarks/results.md, the baseline table): a generator must beat it
+FIRST_FRAME_REPEATED_FVD = 271
+
+
+def bars(profile):
+    """Lesson 01's bars for the generative VAE's samples, in the profile's setting: digit
+    confidence >= 0.6 with >= 8 classes, identity consistency >= 0.6, proxy FVD below the
+    first-frame-repeated baseline, mean displacement inside the real 10th-90th percentile."""
+    from vidgen_tf.metrics.bars import digit_sample_bars
+
+    return digit_sample_bars(setting(profile), fvd_below=FIRST_FRAME_REPEATED_FVD,
+                             real_count=profile.pick(smoke=16, cpu=256, gpu=256))
+
+
 def _batch_size(profile):
     return profile.pick(smoke=4, cpu=32, gpu=64)
 

@@ -76,16 +76,19 @@ def check_loop(answer, rng):
 
 
 @exercise("1.5", "sprite_vae_loss(model, clips, labels, noise)",
-          reimplements=("vidgen_tf.models.vae._VAE.compute_loss", "vidgen_tf.losses.vae.elbo",
-                        "vidgen_tf.losses.vae.gaussian_nll", "vidgen_tf.losses.vae.gaussian_kl"))
+          reimplements=("vidgen_tf.models.vae._VAE.compute_loss",
+                        "vidgen_tf.models.sprite_vae.SpriteVAE._kl_terms",
+                        "vidgen_tf.losses.vae.elbo", "vidgen_tf.losses.vae.gaussian_nll",
+                        "vidgen_tf.losses.vae.gaussian_kl"))
 def check_sprite_vae_loss(answer, rng):
     from vidgen_tf.models.sprite_vae import SpriteVAE
 
     checked = []
-    for beta, sigma in ((1.0, 0.3), (4.0, 0.1)):
+    # one model whose z_what and z_where weigh alike, one where they differ (as the recipe's)
+    for beta, what_beta, sigma in ((1.0, 4.0, 0.3), (2.0, None, 0.1)):
         model = SpriteVAE((4, 16, 16, 1), what_dim=3, where_dim=2, width=16,
-                          encoder_widths=(4, 8), num_classes=10, beta=beta, sigma=sigma,
-                          seed=int(rng.integers(1000)))
+                          encoder_widths=(4, 8), num_classes=10, beta=beta,
+                          what_beta=what_beta, sigma=sigma, seed=int(rng.integers(1000)))
         n = int(rng.integers(2, 5))
         clips = rng.uniform(-1, 1, size=(n, 4, 16, 16, 1)).astype(np.float32)
         labels = rng.integers(0, 10, size=(n, 1)).astype(np.int32)
@@ -93,7 +96,8 @@ def check_sprite_vae_loss(answer, rng):
         got = float(np.asarray(answer(model, clips, labels, noise)))
         batch = {"video": clips, "digits": labels, "noise": noise}
         expected = float(model.compute_loss(x=batch, y_pred=model(batch, training=True)))
+        about = f"beta={beta:g}, what_beta={model.what_beta:g}, sigma={sigma:g}"
         compare("sprite_vae_loss", np.float64(got), np.float64(expected),
-                f"{n} clips, beta={beta}, sigma={sigma}", rtol=1e-4, atol=1e-6)
-        checked.append(f"beta={beta:g}, sigma={sigma:g}")
+                f"{n} clips, {about}", rtol=1e-4, atol=1e-6)
+        checked.append(about)
     return (f"sprite_vae_loss agrees with SpriteVAE.compute_loss ({'; '.join(checked)}).")
