@@ -2,6 +2,7 @@
 scored with."""
 
 import numpy as np
+import pytest
 
 from vidgen_tf.training.gan_recipe import balanced_labels
 from vidgen_tf.training.recipes import sample_in_batches
@@ -32,3 +33,34 @@ def test_balanced_labels_go_through_the_digits_in_turn():
     assert pairs.shape == (100, 2) and pairs.dtype == np.int32
     assert len({tuple(p) for p in pairs}) == 100           # every pair of digits once
     np.testing.assert_array_equal(pairs[23], [3, 2])
+
+
+def test_frame_vae_recipes_are_variants_of_one_and_score_held_out_frames(tmp_path):
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.training.frame_vae_recipe import BETAS, frames, recipe_name
+    from vidgen_tf.training.recipes import get_recipe, tested_recipes
+    from vidgen_tf.training.run import train
+
+    names = [recipe_name(b) for b in BETAS]
+    assert names == ["frame-vae-beta1", "frame-vae-beta64", "frame-vae-beta2048"]
+    assert names[0] in tested_recipes() and not set(names[1:]) & set(tested_recipes())
+    assert {get_recipe(n).variant_of for n in names[1:]} == {names[0]}
+    smoke = get_profile("smoke")
+    batch = next(iter(get_recipe(names[1]).data(smoke)))
+    assert batch.shape == (16, 32, 32, 1)                  # the frames of 4 clips
+    # the frames of the stream's first 4 clips, in order (clip 0's 4 frames, then clip 1's)
+    from vidgen_tf.data import MovingDigits, to_float
+
+    clips = MovingDigits(num_frames=4, image_size=32, num_digits=1, split="train").generate(4)
+    np.testing.assert_allclose(np.asarray(batch), np.asarray(to_float(clips["video"])).reshape(
+        (16, 32, 32, 1)), atol=1e-6)
+    model, metrics = train(names[2], smoke, str(tmp_path / "run"), verbose=0)
+    assert model.beta == 2048.0
+    scores = metrics["scores"]
+    test = frames(smoke, "test", 256)
+    assert scores["heldout_frames"] == 256
+    assert scores["test_mean_pixel"] == pytest.approx(float(test.mean()))
+    assert scores["test_mean_pixel"] < -0.8                 # mostly black frames
+    recon = np.asarray(model.reconstruct(test), np.float64)
+    assert scores["heldout_mse"] == pytest.approx(float(np.mean((test - recon) ** 2)), rel=1e-4)
+    assert scores["heldout_kl_nats"] >= 0 and -1 <= scores["samples_mean_pixel"] <= 1

@@ -115,7 +115,8 @@ def test_train_or_reference_trains_or_loads_the_reference(finished_run, tmp_path
                                                 str(tmp_path / "mine"), folder=folder)
     assert not os.path.exists(tmp_path / "mine")
     assert loaded_metrics == {**metrics, "source": "reference run"}
-    assert "the smoke profile: loaded the reference run 'vae-digits-1-32'" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "the smoke profile: loaded the reference run 'vae-digits-1-32'" in printed
     np.testing.assert_array_equal(np.asarray(loaded.reconstruct(clips)),
                                   np.asarray(model.reconstruct(clips)))
     # TRAIN = False at any profile loads it too; an unknown name says which ones exist

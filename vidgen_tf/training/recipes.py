@@ -38,6 +38,9 @@ class Recipe:
         ema_decay: optional float: keep an average of ``ema_attribute``'s weights.
         ema_attribute: optional str: the sub-model averaged (None: the whole model).
         seed: int.
+        variant_of: optional str. The recipe this one repeats with other numbers only (a
+            loss weight): the same model, data and code paths, so the tests that build and
+            step every recipe take the first and skip its variants (``tested_recipes``).
     """
 
     name: str
@@ -52,11 +55,13 @@ class Recipe:
     ema_decay: float | None = None
     ema_attribute: str | None = None
     seed: int = 0
+    variant_of: str | None = None
 
 
 def _import_builtin():
     import vidgen_tf.training.gan_recipe  # noqa: F401  registers "gan"
     import vidgen_tf.training.sprite_vae_recipe  # noqa: F401  "sprite-vae", "...-unconditional"
+    import vidgen_tf.training.frame_vae_recipe  # noqa: F401  "frame-vae-beta1", ...
     import vidgen_tf.training.vae_recipe  # noqa: F401  registers "vae", "vae-digits-1-32"
 
 
@@ -79,6 +84,12 @@ def get_recipe(recipe):
     if isinstance(recipe, Recipe):
         return recipe
     return RECIPES.get(recipe)
+
+
+def tested_recipes():
+    """The names of the registered recipes that are not a ``variant_of`` another, sorted."""
+    RECIPES.load()
+    return sorted(name for name in RECIPES if RECIPES[name].variant_of is None)
 
 
 def _load_builtin():
