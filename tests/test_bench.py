@@ -226,7 +226,13 @@ def test_model_benchmarks_report_their_training_scores_and_times(fake_training):
     assert result["metrics"] == {"samples proxy_fvd": 41.235, "samples label_accuracy": 0.312,
                                  **displacement, **timing}
     assert "in the tiny setting" in result["details"]
+    # the bars are lesson 02's (the smoke setting's motion range): each said met or not
+    assert "proxy FVD < 271: met" in result["details"]
+    assert "frames showing the digit asked for >= 0.6: NOT met" in result["details"]
+    assert "digit confidence >= 0.6: NOT met" in result["details"]     # no such score here
     result = sprite_vae(quick=True)
+    assert "Bars: digit confidence >= 0.6: NOT met" in result["details"]
+    assert "frames showing the digit asked for" not in result["details"]
     assert result["metrics"] == {"held-out PSNR (dB)": 17.46, "samples proxy_fvd": 41.235,
                                  "samples label_accuracy": 0.312, **displacement, **timing}
     assert "over 32 test clips" not in result["details"] and "tiny setting" in result["details"]

@@ -127,3 +127,15 @@ def test_train_or_reference_trains_or_loads_the_reference(finished_run, tmp_path
         train_or_reference("gan", "smoke", str(tmp_path / "mine"), folder=folder)
     with pytest.raises(ReferenceRunError, match="No reference run 'gan'"):
         reference_metrics("gan", folder)
+
+
+def test_the_benchmark_loads_every_shipped_reference(finished_run, tmp_path, monkeypatch):
+    from vidgen_tf.bench.models import references
+
+    out, _, metrics = finished_run
+    entry = publish(out, "vae-digits-1-32", folder=str(tmp_path))
+    monkeypatch.setenv("VIDGEN_REFERENCES", str(tmp_path))
+    result = references(quick=True)["metrics"]
+    assert result["vae-digits-1-32 steps"] == metrics["steps"]
+    assert result["vae-digits-1-32 size (MB)"] == round(entry["bytes"] / 1e6, 2)
+    assert 0 < result["vae-digits-1-32 load (s)"] < 60

@@ -161,6 +161,13 @@ def _real_displacement_rows(setting, quick):
     return {f"real displacement p{q}": round(v, 3) for q, v in zip(quantiles, values)}
 
 
+def _bars_line(bars, samples):
+    """One sentence: each bar, and whether the samples' scores meet it."""
+    return "Bars: " + "; ".join(f"{bar.label} {bar.text()}: "
+                                f"{'met' if bar.met(samples) else 'NOT met'}"
+                                for bar in bars) + ".\n"
+
+
 def setting_of(quick):
     """The sprite VAE recipes' evaluation setting at the benchmark's profile."""
     from vidgen_tf.config import get_profile
@@ -173,19 +180,21 @@ def _sprite_vae(name, quick):
     model, metrics, seconds, timing, profile = _run(name, quick)
     from vidgen_tf.training.sprite_vae_recipe import setting
 
+    from vidgen_tf.training.sprite_vae_recipe import bars
+
     scores = metrics["scores"]
     result = {"held-out PSNR (dB)": round(scores["heldout_psnr_db"], 2),
               **{f"samples {k}": round(v, 3) for k, v in scores["samples"].items()},
               **_real_displacement_rows(setting(profile), quick),
               **_timing_metrics(metrics, seconds, timing)}
-    return result, scores
+    return result, scores, _bars_line(bars(profile), scores["samples"])
 
 
 @benchmark("sprite-vae", "Lesson 01: the what/where SpriteVAE, conditional on the digit, on one "
                          "moving digit, 32x32, 16 frames (recipe 'sprite-vae', cpu profile, the "
                          "recipe's steps)")
 def sprite_vae(quick=False):
-    result, scores = _sprite_vae("sprite-vae", quick)
+    result, scores, bars_line = _sprite_vae("sprite-vae", quick)
     details = (f"Samples: {setting_of(quick).num_generated} clips from the prior N(0, I), drawn for "
                f"the digits 0-9 in turn, scored in the {scores['setting']} setting (the "
                f"baseline table's first-frame-repeated proxy FVD is the bar); label_accuracy: "
@@ -194,18 +203,18 @@ def sprite_vae(quick=False):
                f"mean, true labels). Lesson 01's bars: digit confidence >= 0.6 with >= 8 "
                f"classes, identity consistency >= 0.6, proxy FVD < 271, mean displacement "
                f"inside the real p10-p90. Reproduce: `python -m vidgen_tf train sprite-vae "
-               f"--profile cpu --out runs/sprite-vae`.\n")
+               f"--profile cpu --out runs/sprite-vae`.\n" + bars_line)
     return {"metrics": result, "details": details}
 
 
 @benchmark("sprite-vae-unconditional", "Lesson 01: the same SpriteVAE without labels (recipe "
                                        "'sprite-vae-unconditional', cpu profile)")
 def sprite_vae_unconditional(quick=False):
-    result, scores = _sprite_vae("sprite-vae-unconditional", quick)
+    result, scores, bars_line = _sprite_vae("sprite-vae-unconditional", quick)
     details = ("The conditional recipe's model and training without the digit's label: the "
                "unconditional figures lesson 01 reports beside the conditional ones. "
                "Reproduce: `python -m vidgen_tf train sprite-vae-unconditional --profile cpu "
-               "--out runs/sprite-vae-unconditional`.\n")
+               "--out runs/sprite-vae-unconditional`.\n" + bars_line)
     return {"metrics": result, "details": details}
 
 
@@ -214,7 +223,7 @@ def sprite_vae_unconditional(quick=False):
                   "32x32, 16 frames (recipe 'gan', cpu profile, the recipe's 2800 steps)")
 def gan(quick=False):
     model, metrics, seconds, timing, profile = _run("gan", quick)
-    from vidgen_tf.training.gan_recipe import setting
+    from vidgen_tf.training.gan_recipe import bars, setting
 
     samples = metrics["scores"]["samples"]
     result = {**{f"samples {k}": round(v, 3) for k, v in samples.items()},
@@ -228,7 +237,8 @@ def gan(quick=False):
                f"slice). The real displacement percentiles are those of the per-clip mean "
                f"displacement of 256 real validation clips (the bar: inside p25-p75, the "
                f"middle half). Reproduce: "
-               f"`python -m vidgen_tf train gan --profile cpu --out runs/gan`.\n")
+               f"`python -m vidgen_tf train gan --profile cpu --out runs/gan`.\n"
+               + _bars_line(bars(profile), samples))
     return {"metrics": result, "details": details}
 
 
@@ -254,13 +264,12 @@ def step_profile(recipe, profile):
 def train_steps(quick=False):
     from vidgen_tf.bench.flops import matmul_peak_gflops
     from vidgen_tf.config import get_profile
-    from vidgen_tf.training.recipes import RECIPES, _load_builtin
+    from vidgen_tf.training.recipes import RECIPES, tested_recipes
 
-    _load_builtin()
     peak = matmul_peak_gflops()
     profiles = ("smoke",) if quick else ("cpu", "gpu")
     rows, steps = [], []
-    for name in sorted(RECIPES):
+    for name in tested_recipes():              # a variant's step is its original's
         for profile_name in profiles:
             entry = step_profile(RECIPES[name], get_profile(profile_name))
             achieved = entry["flops"] / entry["seconds"] / 1e9
@@ -283,3 +292,38 @@ def train_steps(quick=False):
                + "\n")
     return {"metrics": {"matmul peak GFLOP/s": round(peak, 1)}, "details": details,
             "steps": steps}
+
+
+@benchmark("references", "The shipped reference runs (each a lesson's recipe trained longer), "
+                         "loaded from the package and scored again")
+def references(quick=False):
+    """Each reference run in ``vidgen_tf/weights/references``: loaded (its SHA-256 checked),
+    scored again by its recipe's ``evaluate`` at the profile it was trained at (``quick``:
+    loaded only), with its steps, size and the scores recorded when it was published."""
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.training.recipes import get_recipe
+    from vidgen_tf.training.references import list_references, load_reference
+
+    result, rows = {}, []
+    for name, entry in sorted(list_references().items()):
+        start = time.perf_counter()
+        model, metrics = load_reference(name)
+        load_seconds = time.perf_counter() - start
+        result[f"{name} load (s)"] = round(load_seconds, 2)
+        result[f"{name} size (MB)"] = round(entry["bytes"] / 1e6, 2)
+        result[f"{name} steps"] = entry["steps"]
+        if quick:
+            continue
+        scores = get_recipe(entry["recipe"]).evaluate(model, get_profile(entry["profile"]))
+        flat = {**{k: v for k, v in scores.items() if isinstance(v, (int, float))},
+                **{f"samples {k}": v for k, v in scores.get("samples", {}).items()}}
+        for key, value in flat.items():
+            result[f"{name} {key}"] = round(float(value), 3)
+        rows.append(f"| {name} | {entry['recipe']} | {entry['steps']} | "
+                    f"{entry['bytes'] / 1e6:.1f} | `{entry['command']}` |")
+    details = ("Each reference run loaded from the package (SHA-256 checked) and scored again "
+               "by its recipe's evaluation at the profile it was trained at; the lessons show "
+               "these scores beside the reader's own run.\n\n"
+               "| reference | recipe | steps | MB | command |\n|---|---|---|---|---|\n"
+               + "\n".join(rows) + "\n")
+    return {"metrics": result, "details": details}
