@@ -114,7 +114,9 @@ def test_train_or_reference_trains_or_loads_the_reference(finished_run, tmp_path
     loaded, loaded_metrics = train_or_reference("vae-digits-1-32", "smoke",
                                                 str(tmp_path / "mine"), folder=folder)
     assert not os.path.exists(tmp_path / "mine")
-    assert loaded_metrics == {**metrics, "source": "reference run"}
+    assert loaded_metrics == {**metrics, "source": "reference run",
+                              "folder": os.path.join(folder, "vae-digits-1-32")}
+    assert os.path.exists(os.path.join(loaded_metrics["folder"], "history.json"))
     printed = capsys.readouterr().out
     assert "the smoke profile: loaded the reference run 'vae-digits-1-32'" in printed
     np.testing.assert_array_equal(np.asarray(loaded.reconstruct(clips)),

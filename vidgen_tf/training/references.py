@@ -176,7 +176,7 @@ def train_or_reference(recipe, profile, out, train=True, reference=None, folder=
     Returns:
         ``(model, metrics)``: the final model (averaged weights where the recipe keeps an
         average), not compiled, and the run's metrics with ``"source"``: ``"your run"`` or
-        ``"reference run"``.
+        ``"reference run"``, and ``"folder"``: the folder that holds its ``history.json``.
 
     Raises:
         ReferenceRunError: the reference is needed and not shipped.
@@ -190,12 +190,14 @@ def train_or_reference(recipe, profile, out, train=True, reference=None, folder=
     profile = get_profile(profile) if isinstance(profile, str) or profile is None else profile
     if train and profile.name != "smoke":
         _, metrics = train_run(recipe, profile, out, resume=True, verbose=verbose)
-        return load_run(out), {**metrics, "source": "your run"}
+        return load_run(out), {**metrics, "source": "your run", "folder": out}
     model, metrics = load_reference(reference or recipe.name, folder)
     why = "TRAIN = False" if not train else "the smoke profile"
     print(f"{why}: loaded the reference run {reference or recipe.name!r} "
           f"({metrics.get('steps', '?')} steps at the {metrics.get('profile', '?')} profile)")
-    return model, {**metrics, "source": "reference run"}
+    folder = folder or reference_dir()
+    where = os.path.join(folder, os.path.dirname(_entry(reference or recipe.name, folder)["file"]))
+    return model, {**metrics, "source": "reference run", "folder": where}
 
 
 def main(argv=None) -> int:
