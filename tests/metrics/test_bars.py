@@ -53,6 +53,16 @@ def test_table_has_one_row_per_bar_and_a_column_per_run():
     assert lines[-1] == "- proxy FVD: first frame repeated"
 
 
+def test_without_bars_the_table_compares_runs():
+    table = score_table({"your run": {"steps": 1500, "heldout_psnr_db": 20.81},
+                         "reference run": {"steps": 6000, "heldout_psnr_db": 22.4}}, [],
+                        extra=[("steps", "training steps"),
+                               ("heldout_psnr_db", "held-out PSNR (dB)")])
+    assert table.splitlines() == ["| score | your run | reference run |", "|---|---|---|",
+                                  "| training steps | 1500 | 6000 |",
+                                  "| held-out PSNR (dB) | 20.8 | 22.4 |"]
+
+
 def test_bad_bars_and_tables_are_refused():
     with pytest.raises(ValueError, match="give low, high or both"):
         Bar("x", "x")

@@ -129,6 +129,15 @@ def test_train_or_reference_trains_or_loads_the_reference(finished_run, tmp_path
         train_or_reference("gan", "smoke", str(tmp_path / "mine"), folder=folder)
     with pytest.raises(ReferenceRunError, match="No reference run 'gan'"):
         reference_metrics("gan", folder)
+    # a lesson's table: your run beside the reference, or the reference alone
+    from vidgen_tf.training.references import beside_reference, run_scores
+
+    flat = run_scores(metrics)
+    assert flat["steps"] == metrics["steps"]
+    assert flat["heldout_psnr_db"] == metrics["scores"]["heldout_psnr_db"]
+    mine = {**metrics, "source": "your run"}
+    assert beside_reference(mine, folder=folder) == {"your run": flat, "reference run": flat}
+    assert beside_reference(loaded_metrics, folder=folder) == {"reference run": flat}
 
 
 def test_the_benchmark_loads_every_shipped_reference(finished_run, tmp_path, monkeypatch):

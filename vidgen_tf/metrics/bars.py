@@ -88,7 +88,7 @@ def score_table(columns, bars, extra=()) -> str:
 
     Returns:
         str: Markdown. Each bar's cell reads ``value (yes)`` or ``value (no)``; the bars'
-        notes follow the table.
+        notes follow the table. Without bars, no bar column (a plain comparison).
 
     Raises:
         ValueError: no columns.
@@ -96,15 +96,16 @@ def score_table(columns, bars, extra=()) -> str:
     if not columns:
         raise ValueError("score_table: give at least one column of scores.")
     titles = list(columns)
-    lines = ["| score | bar | " + " | ".join(titles) + " |",
-             "|---|---|" + "---|" * len(titles)]
+    bar_column = "bar | " if bars else ""
+    lines = ["| score | " + bar_column + " | ".join(titles) + " |",
+             "|---|" + "---|" * (len(titles) + bool(bars))]
     for bar in bars:
         cells = [f"{_cell(scores.get(bar.key))} ({'yes' if bar.met(scores) else 'no'})"
                  for scores in columns.values()]
         lines.append(f"| {bar.label} | {bar.text()} | " + " | ".join(cells) + " |")
     for key, label in extra:
-        lines.append(f"| {label} | | " + " | ".join(_cell(scores.get(key))
-                                                   for scores in columns.values()) + " |")
+        cells = [_cell(scores.get(key)) for scores in columns.values()]
+        lines.append(f"| {label} | {'| ' if bars else ''}" + " | ".join(cells) + " |")
     notes = [f"{bar.label}: {bar.note}" for bar in bars if bar.note]
     if notes:
         lines += [""] + [f"- {note}" for note in notes]

@@ -200,6 +200,32 @@ def train_or_reference(recipe, profile, out, train=True, reference=None, folder=
     return model, {**metrics, "source": "reference run", "folder": where}
 
 
+def run_scores(metrics) -> dict:
+    """A run's numbers in one flat dict: ``steps``, the recipe's scores (held-out PSNR...)
+    and its samples' scores (``proxy_fvd``, ``digit_confidence``...)."""
+    scores = metrics.get("scores", {})
+    flat = {"steps": metrics.get("steps")}
+    flat.update({k: v for k, v in scores.items() if isinstance(v, (int, float))})
+    flat.update(scores.get("samples", {}))
+    return flat
+
+
+def beside_reference(metrics, name=None, folder=None) -> dict:
+    """``{"your run": scores, "reference run": scores}`` (``run_scores``) for
+    ``metrics.score_table``: a lesson's run beside its reference run; only the reference's
+    column when the lesson loaded the reference itself.
+
+    Args:
+        metrics: the metrics ``train_or_reference`` returned.
+        name: the reference's name (default: the run's recipe).
+    """
+    columns = {metrics.get("source", "your run"): run_scores(metrics)}
+    if metrics.get("source") != "reference run":
+        columns["reference run"] = run_scores(reference_metrics(name or metrics["recipe"],
+                                                                folder))
+    return columns
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vidgen_tf.training.references",
                                      description="Publish or list the reference runs.")
