@@ -46,7 +46,7 @@ def test_table_has_one_row_per_bar_and_a_column_per_run():
     lines = table.splitlines()
     assert lines[0] == "| score | bar | your run | reference run |"
     assert lines[2] == "| digit confidence | >= 0.6 | 0.52 (no) | 0.81 (yes) |"
-    assert lines[3] == "| proxy FVD | < 271 | 199 (yes) | 150 (yes) |"
+    assert lines[3] == "| proxy FVD | < 271 | 199.1 (yes) | 150.0 (yes) |"
     assert lines[4] == "| mean displacement | 1.19 to 1.88 | 0.878 (no) | 1.4 (yes) |"
     assert lines[5] == "| label accuracy | | 0.45 | 0.9 |"
     assert lines[6] == "| classes | | 9 | 10 |"
@@ -92,3 +92,24 @@ def test_digit_bars_take_the_motion_range_from_real_clips():
     assert [b.key for b in digit_sample_bars(setting, confidence=None, classes=None,
                                              identity=None, real_count=16)] == [
         "mean_displacement"]
+
+
+def test_digit_bars_fit_the_setting_and_refuse_unknown_percentiles():
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.metrics.baselines import EvalSetting
+    from vidgen_tf.metrics.bars import digit_sample_bars
+    from vidgen_tf.training import gan_recipe
+
+    two = EvalSetting("digits", 2, 32, num_frames=8, num_generated=8, num_reference=16)
+    # two digits per clip: the kit reads no digits, so only the motion bar is left
+    assert [b.key for b in digit_sample_bars(two, label_accuracy=0.6, real_count=16)] == [
+        "mean_displacement"]
+    # the GAN's gpu setting (two digits, 64x64) has no first-frame baseline of 271 either;
+    # its cpu setting (one digit, 32x32) has them all
+    assert [b.key for b in gan_recipe.bars(get_profile("gpu"))] == ["mean_displacement"]
+    assert [b.key for b in gan_recipe.bars(get_profile("smoke"))] == [
+        "digit_confidence", "classes_present", "identity_consistency", "label_accuracy",
+        "proxy_fvd", "mean_displacement"]
+    with pytest.raises(ValueError, match=r"motion_quantiles must be two of \(10, 25, 75, 90\)"
+                                         r" in increasing order, got \(5, 95\)"):
+        digit_sample_bars(two, motion_quantiles=(5, 95), real_count=16)

@@ -115,8 +115,10 @@ def test_bad_arguments_are_named():
         SpriteVAE((4, 16, 16, 1), what_dim=0)
     with pytest.raises(ValueError, match="divisible"):
         SpriteVAE((4, 16, 16, 1), encoder_widths=(4, 4, 4, 4, 4))
-    with pytest.raises(ValueError, match="what_beta must be >= 0"):
+    with pytest.raises(ValueError, match="what_beta must be a number >= 0"):
         SpriteVAE((4, 16, 16, 1), what_beta=-1.0)
+    with pytest.raises(ValueError, match="what_beta must be a number >= 0 .or None., got 'x'"):
+        SpriteVAE((4, 16, 16, 1), what_beta="x")
 
 
 def test_conditional_model_fits_and_reloads(tmp_path):

@@ -64,3 +64,16 @@ def test_frame_vae_recipes_are_variants_of_one_and_score_held_out_frames(tmp_pat
     recon = np.asarray(model.reconstruct(test), np.float64)
     assert scores["heldout_mse"] == pytest.approx(float(np.mean((test - recon) ** 2)), rel=1e-4)
     assert scores["heldout_kl_nats"] >= 0 and -1 <= scores["samples_mean_pixel"] <= 1
+
+
+def test_a_variant_must_name_a_registered_original(monkeypatch):
+    import dataclasses
+
+    from vidgen_tf.training.recipes import RECIPES, get_recipe, tested_recipes
+
+    original = get_recipe("frame-vae-beta1")
+    orphan = dataclasses.replace(original, name="frame-vae-orphan", variant_of="frame-vae-b1")
+    monkeypatch.setitem(RECIPES._entries, orphan.name, orphan)
+    with pytest.raises(ValueError, match="'frame-vae-orphan': variant_of='frame-vae-b1' must "
+                                         "name a registered recipe"):
+        tested_recipes()

@@ -115,6 +115,7 @@ def test_train_or_reference_trains_or_loads_the_reference(finished_run, tmp_path
                                                 str(tmp_path / "mine"), folder=folder)
     assert not os.path.exists(tmp_path / "mine")
     assert loaded_metrics == {**metrics, "source": "reference run",
+                              "reference": "vae-digits-1-32",
                               "folder": os.path.join(folder, "vae-digits-1-32")}
     assert os.path.exists(os.path.join(loaded_metrics["folder"], "history.json"))
     printed = capsys.readouterr().out
@@ -138,6 +139,19 @@ def test_train_or_reference_trains_or_loads_the_reference(finished_run, tmp_path
     mine = {**metrics, "source": "your run"}
     assert beside_reference(mine, folder=folder) == {"your run": flat, "reference run": flat}
     assert beside_reference(loaded_metrics, folder=folder) == {"reference run": flat}
+    # no reference shipped, or one scored in another setting: your run alone, with a note
+    assert beside_reference({**mine, "recipe": "gan"}, folder=folder) == {"your run": flat}
+    assert "No reference run to compare with" in capsys.readouterr().out
+    elsewhere = {**mine, "scores": {**metrics["scores"], "setting": "digits, 2 per clip"}}
+    assert list(beside_reference(elsewhere, folder=folder)) == ["your run"]
+    assert "scored in another setting" in capsys.readouterr().out
+    # a reference shipped without metrics.json still says its recipe, profile and steps
+    os.remove(os.path.join(folder, "vae-digits-1-32", "metrics.json"))
+    _, bare = train_or_reference("vae-digits-1-32", "smoke", str(tmp_path / "mine"),
+                                 folder=folder)
+    assert (bare["recipe"], bare["profile"], bare["steps"]) == ("vae-digits-1-32", "smoke",
+                                                                metrics["steps"])
+    assert bare["reference"] == "vae-digits-1-32"
 
 
 def test_the_benchmark_loads_every_shipped_reference(finished_run, tmp_path, monkeypatch):

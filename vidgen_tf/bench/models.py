@@ -178,9 +178,7 @@ def setting_of(quick):
 
 def _sprite_vae(name, quick):
     model, metrics, seconds, timing, profile = _run(name, quick)
-    from vidgen_tf.training.sprite_vae_recipe import setting
-
-    from vidgen_tf.training.sprite_vae_recipe import bars
+    from vidgen_tf.training.sprite_vae_recipe import bars, setting
 
     scores = metrics["scores"]
     result = {"held-out PSNR (dB)": round(scores["heldout_psnr_db"], 2),
@@ -200,9 +198,7 @@ def sprite_vae(quick=False):
                f"baseline table's first-frame-repeated proxy FVD is the bar); label_accuracy: "
                f"share of frames the kit's classifier reads as the digit asked for. Held-out "
                f"PSNR: reconstructions of {scores['heldout_clips']} test clips (posterior "
-               f"mean, true labels). Lesson 01's bars: digit confidence >= 0.6 with >= 8 "
-               f"classes, identity consistency >= 0.6, proxy FVD < 271, mean displacement "
-               f"inside the real p10-p90. Reproduce: `python -m vidgen_tf train sprite-vae "
+               f"mean, true labels). Reproduce: `python -m vidgen_tf train sprite-vae "
                f"--profile cpu --out runs/sprite-vae`.\n" + bars_line)
     return {"metrics": result, "details": details}
 

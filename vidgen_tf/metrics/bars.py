@@ -58,10 +58,10 @@ class Bar:
     def text(self) -> str:
         """The rule as a reader reads it: ``">= 0.6"``, ``"< 271"``, ``"1.19 to 1.88"``."""
         if self.low is not None and self.high is not None:
-            return f"{self.low:.3g} to {self.high:.3g}"
+            return f"{_number(self.low)} to {_number(self.high)}"
         if self.low is not None:
-            return f">= {self.low:.3g}"
-        return f"{'<=' if self.high_inclusive else '<'} {self.high:.3g}"
+            return f">= {_number(self.low)}"
+        return f"{'<=' if self.high_inclusive else '<'} {_number(self.high)}"
 
 
 def check_bars(scores, bars) -> dict:
@@ -69,12 +69,17 @@ def check_bars(scores, bars) -> dict:
     return {bar.key: bar.met(scores) for bar in bars}
 
 
-def _cell(value):
-    if value is None:
-        return "-"
-    if isinstance(value, (int,)) and not isinstance(value, bool):
+def _number(value):
+    """A number as a table shows it: ints whole, large floats to one decimal, others to 3
+    significant digits (``0.878``, ``1.19``, ``199.1``, ``1972.4``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return f"{float(value):.3g}"
+    value = float(value)
+    return f"{value:.1f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _cell(value):
+    return "-" if value is None else _number(value)
 
 
 def score_table(columns, bars, extra=()) -> str:
@@ -95,6 +100,7 @@ def score_table(columns, bars, extra=()) -> str:
     """
     if not columns:
         raise ValueError("score_table: give at least one column of scores.")
+    bars = list(bars)
     titles = list(columns)
     bar_column = "bar | " if bars else ""
     lines = ["| score | " + bar_column + " | ".join(titles) + " |",
@@ -119,7 +125,8 @@ def digit_sample_bars(setting, confidence=0.6, classes=8, identity=0.6, fvd_belo
     Args:
         setting: an ``EvalSetting`` (its validation clips give the real motion range).
         confidence, classes, identity: lowest digit confidence, classes present, identity
-            consistency (None: no bar).
+            consistency (None: no bar). The kit scores them, and the label accuracy, only in
+            settings of one digit per clip: elsewhere these bars are left out.
         fvd_below: float or None. The proxy FVD a model must stay under (a baseline's).
         motion_quantiles: ``(low, high)`` percentiles of the real clips' per-clip mean
             displacement that bound the samples' mean displacement (10-90 or 25-75).
@@ -131,9 +138,16 @@ def digit_sample_bars(setting, confidence=0.6, classes=8, identity=0.6, fvd_belo
     """
     from vidgen_tf.metrics.scores import motion_stats
 
+    known = (10, 25, 75, 90)            # the percentiles motion_stats reports
+    if len(motion_quantiles) != 2 or not set(motion_quantiles) <= set(known) or (
+            motion_quantiles[0] >= motion_quantiles[1]):
+        raise ValueError(f"digit_sample_bars: motion_quantiles must be two of {known} in "
+                         f"increasing order, got {motion_quantiles}.")
     real = motion_stats(setting.clips(real_count, "val"))
     low_q, high_q = motion_quantiles
     bars = []
+    if not setting.single_digit:        # the kit reads digits only with one digit per clip
+        confidence = classes = identity = label_accuracy = None
     if confidence is not None:
         bars.append(Bar("digit_confidence", "digit confidence", low=confidence))
     if classes is not None:

@@ -32,13 +32,15 @@ Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 
 from __future__ import annotations
 
+import numbers
+
 import keras
 import numpy as np
 from keras import layers, ops
 
 from vidgen_tf.layers import BatchToFrames, FramesToBatch, PlaceSprites, SpaceToDepth3D
-from vidgen_tf.models.streams import MOTIONS, image_stream, label_embedding, sprite_path
 from vidgen_tf.losses.vae import gaussian_kl
+from vidgen_tf.models.streams import MOTIONS, image_stream, label_embedding, sprite_path
 from vidgen_tf.models.vae import _VAE
 
 
@@ -97,9 +99,11 @@ class SpriteVAE(_VAE):
                  encoder_widths=(32, 64, 128), num_classes=0, motion="positions", beta=1.0,
                  what_beta=None, sigma=0.1, seed=0, **kwargs):
         super().__init__(beta=beta, sigma=sigma, seed=seed, **kwargs)
+        if what_beta is not None and not (isinstance(what_beta, numbers.Real)
+                                          and what_beta >= 0):
+            raise ValueError(f"SpriteVAE: what_beta must be a number >= 0 (or None), got "
+                             f"{what_beta!r}.")
         self.what_beta = self.beta if what_beta is None else float(what_beta)
-        if not self.what_beta >= 0:
-            raise ValueError(f"SpriteVAE: what_beta must be >= 0 (or None), got {what_beta}.")
         self.video_shape = tuple(int(s) for s in video_shape)
         self.what_dim, self.where_dim = int(what_dim), int(where_dim)
         self.width = int(width)

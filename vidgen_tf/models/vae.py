@@ -144,7 +144,8 @@ class _VAE(keras.Model):
         videos, _ = _split_inputs(x)
         videos = ops.cast(videos, "float32")
         values = math.prod(videos.shape[1:])
-        # per clip, -elbo(..., full=False): ||x - x_hat||^2 / (2 sigma^2) + beta * KL
+        # per clip, -elbo(..., full=False): ||x - x_hat||^2 / (2 sigma^2) + the KL weighted
+        # by beta (_kl_terms: a model may weigh parts of its latent differently)
         nll = gaussian_nll(videos, y_pred["reconstruction"], self.sigma, full=False)
         kl, weighted_kl = self._kl_terms(y_pred["mean"], y_pred["log_var"])
         negative_elbo = nll + weighted_kl

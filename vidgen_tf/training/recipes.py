@@ -89,6 +89,12 @@ def get_recipe(recipe):
 def tested_recipes():
     """The names of the registered recipes that are not a ``variant_of`` another, sorted."""
     RECIPES.load()
+    for name in RECIPES:
+        original = RECIPES[name].variant_of
+        if original is not None and (original not in RECIPES
+                                     or RECIPES[original].variant_of is not None):
+            raise ValueError(f"Recipe {name!r}: variant_of={original!r} must name a registered "
+                             f"recipe that is not itself a variant.")
     return sorted(name for name in RECIPES if RECIPES[name].variant_of is None)
 
 

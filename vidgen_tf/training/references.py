@@ -191,13 +191,17 @@ def train_or_reference(recipe, profile, out, train=True, reference=None, folder=
     if train and profile.name != "smoke":
         _, metrics = train_run(recipe, profile, out, resume=True, verbose=verbose)
         return load_run(out), {**metrics, "source": "your run", "folder": out}
-    model, metrics = load_reference(reference or recipe.name, folder)
-    why = "TRAIN = False" if not train else "the smoke profile"
-    print(f"{why}: loaded the reference run {reference or recipe.name!r} "
-          f"({metrics.get('steps', '?')} steps at the {metrics.get('profile', '?')} profile)")
+    name = reference or recipe.name
     folder = folder or reference_dir()
-    where = os.path.join(folder, os.path.dirname(_entry(reference or recipe.name, folder)["file"]))
-    return model, {**metrics, "source": "reference run", "folder": where}
+    entry = _entry(name, folder)
+    model, metrics = load_reference(name, folder)
+    # the manifest knows the recipe, profile and steps even if metrics.json did not ship
+    metrics = {**{k: entry[k] for k in ("recipe", "profile", "steps")}, **metrics}
+    why = "TRAIN = False" if not train else "the smoke profile"
+    print(f"{why}: loaded the reference run {name!r} ({metrics['steps']} steps at the "
+          f"{metrics['profile']} profile)")
+    return model, {**metrics, "source": "reference run", "reference": name,
+                   "folder": os.path.join(folder, os.path.dirname(entry["file"]))}
 
 
 def run_scores(metrics) -> dict:
@@ -215,14 +219,30 @@ def beside_reference(metrics, name=None, folder=None) -> dict:
     ``metrics.score_table``: a lesson's run beside its reference run; only the reference's
     column when the lesson loaded the reference itself.
 
+    The reference is left out, with a printed note, when none is shipped under that name or
+    when it was scored in another evaluation setting than the run (a gpu-profile run, say,
+    beside a cpu-profile reference): numbers from two settings do not compare.
+
     Args:
         metrics: the metrics ``train_or_reference`` returned.
-        name: the reference's name (default: the run's recipe).
+        name: the reference's name (default: the one the lesson loaded, else the run's
+            recipe).
     """
     columns = {metrics.get("source", "your run"): run_scores(metrics)}
-    if metrics.get("source") != "reference run":
-        columns["reference run"] = run_scores(reference_metrics(name or metrics["recipe"],
-                                                                folder))
+    if metrics.get("source") == "reference run":
+        return columns
+    name = name or metrics.get("reference") or metrics["recipe"]
+    try:
+        reference = reference_metrics(name, folder)
+    except ReferenceRunError as error:
+        print(f"No reference run to compare with: {error}")
+        return columns
+    mine, theirs = (m.get("scores", {}).get("setting") for m in (metrics, reference))
+    if mine != theirs:
+        print(f"The reference run {name!r} was scored in another setting ({theirs}) than "
+              f"this run ({mine}): not shown beside it.")
+        return columns
+    columns["reference run"] = run_scores(reference)
     return columns
 
 
