@@ -107,4 +107,6 @@ for _name, _single, _what in (("vae", False, "two moving digits"),
         steps=lambda p: p.pick(smoke=4, cpu=1800, gpu=20000),
         steps_per_epoch=lambda p: p.pick(smoke=2, cpu=100, gpu=500),
         batch_size=_batch_size, monitor=functools.partial(monitor, single=_single),
-        evaluate=functools.partial(evaluate, single=_single)))
+        evaluate=functools.partial(evaluate, single=_single),
+        # the same model and code at another frame size and patch: numbers only
+        variant_of="vae" if _single else None))
