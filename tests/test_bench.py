@@ -22,7 +22,7 @@ from vidgen_tf.bench import load_all
 
 def test_registry_lists_the_benchmarks():
     assert {"data_generation", "evaluators", "baselines", "vae", "vae-digits-1-32", "gan",
-            "sprite-vae", "sprite-vae-unconditional"} <= set(
+            "sprite-vae", "sprite-vae-unconditional", "sprite-vae-what-beta", "references"} <= set(
         load_all())
 
 
