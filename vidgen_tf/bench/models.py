@@ -261,7 +261,7 @@ def sprite_vae_what_beta(quick=False):
 
 @benchmark("gan", "Lesson 02: class-conditional VideoGAN (sprite generator, projection video "
                   "and frame discriminators, auxiliary digit classifier) on one moving digit, "
-                  "32x32, 16 frames (recipe 'gan', cpu profile, the recipe's 2800 steps)")
+                  "32x32, 16 frames (recipe 'gan', cpu profile, the recipe's steps)")
 def gan(quick=False):
     model, metrics, seconds, timing, profile = _run("gan", quick)
     from vidgen_tf.training.gan_recipe import bars, setting
