@@ -343,7 +343,7 @@ def references(quick=False):
     loaded only), with its steps, size and the scores recorded when it was published."""
     from vidgen_tf.config import get_profile
     from vidgen_tf.training.recipes import get_recipe
-    from vidgen_tf.training.references import list_references, load_reference
+    from vidgen_tf.training.references import list_references, load_reference, run_scores
 
     result, rows = {}, []
     for name, entry in sorted(list_references().items()):
@@ -356,10 +356,9 @@ def references(quick=False):
         if quick:
             continue
         scores = get_recipe(entry["recipe"]).evaluate(model, get_profile(entry["profile"]))
-        flat = {**{k: v for k, v in scores.items() if isinstance(v, (int, float))},
-                **{f"samples {k}": v for k, v in scores.get("samples", {}).items()}}
-        for key, value in flat.items():
-            result[f"{name} {key}"] = round(float(value), 3)
+        for key, value in run_scores({"scores": scores}).items():
+            if key != "steps":
+                result[f"{name} {key}"] = round(float(value), 3)
         rows.append(f"| {name} | {entry['recipe']} | {entry['steps']} | "
                     f"{entry['bytes'] / 1e6:.1f} | `{entry['command']}` |")
     details = ("Each reference run loaded from the package (SHA-256 checked) and scored again "

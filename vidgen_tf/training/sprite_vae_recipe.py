@@ -21,8 +21,8 @@ from vidgen_tf.training.recipes import Recipe, heldout_psnr, register, sample_in
 # profile (1500 steps, 256 samples; not repeated over seeds, so only their direction is
 # reported): with both at 1 the samples drew the digit asked for in 45 % of frames and moved
 # 0.88 px/frame; z_what at 4 raised that to 73 % (digit confidence 0.72, identity 0.71) and
-# z_where at 4, 8 and 16 raised the motion to 1.03, 1.10 and 1.17 px/frame at the cost of
-# sharper digits (confidence 0.64, 0.62 and 0.60, identity 0.65, 0.64 and 0.57). The real
+# z_where at 4, 8 and 16 raised the motion to 1.03, 1.10 and 1.17 px/frame and blurred the
+# digits (confidence 0.64, 0.62 and 0.60, identity 0.65, 0.64 and 0.57). The real
 # clips' 10th percentile is 1.19: no weight met both bars. Straight paths (one direction and
 # speed per clip, as lesson 02's GAN) moved the samples at 1.29 px/frame but reconstructed
 # worse (mse 0.064 against 0.037) and drew poor digits (confidence 0.44, 5 classes).
