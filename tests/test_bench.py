@@ -22,7 +22,7 @@ from vidgen_tf.bench import load_all
 
 def test_registry_lists_the_benchmarks():
     assert {"data_generation", "evaluators", "baselines", "vae", "vae-digits-1-32", "gan",
-            "sprite-vae", "sprite-vae-unconditional", "sprite-vae-what-beta", "references"} <= set(
+            "sprite-vae", "sprite-vae-unconditional", "sprite-vae-priors", "references"} <= set(
         load_all())
 
 
@@ -192,7 +192,8 @@ def fake_training(monkeypatch):
 
     trained = {"steps": 4, "train_seconds_this_session": 2.04, "steps_per_second": 1.96,
                "scores": {"heldout_psnr_db": 17.4567, "heldout_clips": 32, "setting": "tiny",
-                          "samples": {"proxy_fvd": 41.23456, "label_accuracy": 0.31249}}}
+                          "samples": {"proxy_fvd": 41.23456, "label_accuracy": 0.31249},
+                          "samples_standard_prior": {"proxy_fvd": 52.5, "label_accuracy": 0.25}}}
     runs = []
 
     def run(name, quick):
@@ -234,7 +235,11 @@ def test_model_benchmarks_report_their_training_scores_and_times(fake_training):
     assert "Bars: digit confidence >= 0.6: NOT met" in result["details"]
     assert "frames showing the digit asked for" not in result["details"]
     assert result["metrics"] == {"held-out PSNR (dB)": 17.46, "samples proxy_fvd": 41.235,
-                                 "samples label_accuracy": 0.312, **displacement, **timing}
+                                 "samples label_accuracy": 0.312,
+                                 "samples from N(0, I) proxy_fvd": 52.5,
+                                 "samples from N(0, I) label_accuracy": 0.25,
+                                 **displacement, **timing}
+    assert "clips from the fitted prior" in result["details"]
     assert "over 32 test clips" not in result["details"] and "tiny setting" in result["details"]
     assert fake_training == [("vae", True), ("vae-digits-1-32", True), ("vae", True),
                              ("gan", True), ("sprite-vae", True)]

@@ -29,8 +29,10 @@ def test_contract(tmp_path):
     decoder = (dense_params(3, 256) + conv_params(9, 16, 16) + norm_params(16)
                + conv_params(9, 16, 1)
                + dense_params(2, 16) + 2 * conv_params(4, 16, 16) + conv_params(3, 16, 2))
+    # the prior generate() draws from: a mean (5) and a 5x5 scale, fitted, not trained
     run_model_test(model, x, {"reconstruction": x.shape, "mean": (2, 5), "log_var": (2, 5)},
                    tmp_path=tmp_path, trainable_params=encoder + decoder,
+                   non_trainable_params=5 + 25,
                    float32_outputs=("reconstruction", "mean", "log_var"))
 
 

@@ -42,9 +42,10 @@ def test_frame_vae_contract(tmp_path):
     # decoder: 4 -> 4 x 4 x 16, then 4x4 transposed convs 16 -> 8 -> 1
     encoder = conv_params(16, 1, 8) + conv_params(16, 8, 16) + dense_params(256, 8)
     decoder = dense_params(4, 256) + conv_params(16, 16, 8) + conv_params(16, 8, 1)
+    # the prior generate() draws from: a mean (4) and a 4x4 scale, fitted, not trained
     run_model_test(model, x, {"reconstruction": x.shape, "mean": (3, 4), "log_var": (3, 4)},
                    tmp_path=tmp_path, trainable_params=encoder + decoder,
-                   float32_outputs=("reconstruction", "mean", "log_var"))
+                   non_trainable_params=4 + 16, float32_outputs=("reconstruction", "mean", "log_var"))
 
 
 def test_loss_is_the_negative_elbo_per_value():
@@ -193,3 +194,69 @@ def test_sample_weight_must_be_one_per_clip():
         model.compute_loss(x=x, y_pred=out, sample_weight=np.ones((2, 4)))
     with pytest.raises(ValueError, match="3 sample weights for a batch of 2 clips"):
         model.compute_loss(x=x, y_pred=out, sample_weight=np.ones(3))
+
+
+def small_frame_vae(**kwargs):
+    return FrameVAE((16, 16, 1), latent_dim=4, widths=(8, 16), **kwargs)
+
+
+def test_fit_prior_matches_the_aggregate_posterior_moments():
+    """The fitted Gaussian's mean and covariance against NumPy: the codes' mean, and their
+    covariance plus the mean posterior variance (the moments of the mixture of posteriors)."""
+    model = small_frame_vae()
+    frames = RNG.uniform(-1, 1, (300, 16, 16, 1)).astype("float32")
+    fitted = model.fit_prior(frames, batch_size=64)
+    mean, log_var = (np.asarray(a, np.float64) for a in model.encode(frames))
+    expected = np.cov(mean, rowvar=False) + np.diag(np.exp(log_var).mean(0))
+    np.testing.assert_allclose(fitted["mean"], mean.mean(0), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(fitted["covariance"], expected, rtol=1e-6, atol=1e-9)
+    # the stored weights are float32: the mean to float32 rounding, the covariance rebuilt
+    # from its Cholesky factor to a few float32 ulps of its largest entry
+    scale = np.asarray(model.prior_scale, np.float64)
+    np.testing.assert_allclose(np.asarray(model.prior_mean), mean.mean(0), rtol=1e-6,
+                               atol=1e-6)
+    np.testing.assert_allclose(scale @ scale.T, expected, atol=1e-5 * np.abs(expected).max())
+    assert np.allclose(scale, np.tril(scale))
+
+
+def test_samples_follow_the_fitted_prior_and_reset_restores_the_standard_normal():
+    model = small_frame_vae()
+    frames = RNG.uniform(-1, 1, (300, 16, 16, 1)).astype("float32")
+    fitted = model.fit_prior(frames)
+    n = 20000
+    z = np.asarray(model.sample_prior(n, seed=3), np.float64)
+    # Monte Carlo: the mean within 5 standard errors, the covariance within 5 standard errors
+    # of a sample covariance (about sqrt(2 / n) of the variances' scale)
+    sd = np.sqrt(np.diag(fitted["covariance"]))
+    assert np.all(np.abs(z.mean(0) - fitted["mean"]) < 5 * sd / np.sqrt(n))
+    scale = np.outer(sd, sd)
+    assert np.all(np.abs(np.cov(z, rowvar=False) - fitted["covariance"])
+                  < 5 * np.sqrt(2 / n) * scale)
+    # temperature scales the spread about the fitted mean, not about zero
+    cold = np.asarray(model.sample_prior(n, seed=3, temperature=0.5), np.float64)
+    np.testing.assert_allclose(cold - fitted["mean"], 0.5 * (z - fitted["mean"]), atol=1e-5)
+    model.reset_prior()
+    z = np.asarray(model.sample_prior(n, seed=3))
+    assert np.all(np.abs(z.mean(0)) < 5 / np.sqrt(n))
+    assert np.all(np.abs(np.cov(z, rowvar=False) - np.eye(4)) < 5 * np.sqrt(2 / n))
+
+
+def test_the_fitted_prior_is_saved_with_the_model(tmp_path):
+    import keras
+
+    model = small_frame_vae()
+    model.fit_prior(RNG.uniform(-1, 1, (64, 16, 16, 1)).astype("float32"))
+    path = str(tmp_path / "vae.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(loaded.prior_scale, model.prior_scale)
+    np.testing.assert_array_equal(loaded.generate(3, seed=2), model.generate(3, seed=2))
+
+
+def test_fit_prior_errors_name_what_was_expected():
+    with pytest.raises(ValueError, match=r"a grid \(2, 4, 4, 2\).*learned prior"):
+        small_video_vae().fit_prior(np.zeros((40, 4, 16, 16, 1), "float32"))
+    with pytest.raises(ValueError, match="3 clips for a 4-number latent"):
+        small_frame_vae().fit_prior(np.zeros((3, 16, 16, 1), "float32"))
+    with pytest.raises(ValueError, match=r"shape \(N,\) \+ \(16, 16, 1\), got \(9, 8, 8, 1\)"):
+        small_frame_vae().fit_prior(np.zeros((9, 8, 8, 1), "float32"))

@@ -78,6 +78,12 @@ class SpriteVAE(_VAE):
             that paid little for its information would learn the digit too, in a code the
             prior does not cover (samples then draw another digit than the one asked for).
 
+    The KL term trains the codes towards ``N(0, I)``, but they do not fill it: with z_where's
+    KL at weight 1, the codes of real paths spread about twice as wide as the prior, and
+    samples from ``N(0, I)`` move more slowly than real digits and draw worse ones.
+    ``fit_prior(training_clips)`` (``_VAE.fit_prior``) replaces the prior that ``generate``
+    draws from by the Gaussian that matches the codes of the training clips.
+
     Call arguments:
         inputs: clips ``(B, T, H, W, C)``, or a dict ``{"video": clips, "noise": (B,
             what_dim + where_dim), "digits": (B, 1)}`` (``"digits"`` needed, and only
@@ -176,7 +182,8 @@ class SpriteVAE(_VAE):
         return keras.Model(inputs, clips, name="decoder")
 
     def build(self, input_shape=None):
-        self.built = True             # the encoder and decoder are built functional models
+        self._add_prior()             # the encoder and decoder are built functional models
+        self.built = True
 
     # -- labels ----------------------------------------------------------------------------
     def _labels(self, labels, batch=None):
@@ -226,14 +233,15 @@ class SpriteVAE(_VAE):
         return self.decode(self.encode_mean(videos), labels, training=False)
 
     def generate(self, num, seed=None, temperature=1.0, labels=None):
-        """``num`` samples: ``z ~ N(0, temperature^2 I)`` decoded (with ``labels (num,)`` if
-        conditional; labels drawn uniformly when None)."""
-        seed = self.seed_generator if seed is None else seed
-        z = keras.random.normal((int(num),) + self.latent_shape, seed=seed)
+        """``num`` samples: latents from the prior (``sample_prior``: ``N(0, I)``, or the
+        Gaussian ``fit_prior`` fitted) decoded, with ``labels (num,)`` if conditional
+        (labels drawn uniformly when None)."""
+        z = self.sample_prior(num, seed, temperature)
         if self.num_classes and labels is None:
-            labels = keras.random.randint((int(num), 1), 0, self.num_classes,
-                                          seed=seed + 1 if isinstance(seed, int) else seed)
-        return self.decode(z * temperature, labels, training=False)
+            labels = keras.random.randint(
+                (int(num), 1), 0, self.num_classes,
+                seed=seed + 1 if isinstance(seed, int) else self.seed_generator)
+        return self.decode(z, labels, training=False)
 
     def split_latent(self, z):
         """``(z_what, z_where)`` of latents ``z (B, what_dim + where_dim)``."""

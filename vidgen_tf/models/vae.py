@@ -103,7 +103,100 @@ class _VAE(keras.Model):
     def build(self, input_shape=None):
         self.encoder.build((None,) + tuple(self.data_shape))
         self.decoder.build((None,) + tuple(self.latent_shape))
+        self._add_prior()
         self.built = True
+
+    # -- the prior samples are drawn from --------------------------------------------------
+    def _add_prior(self):
+        """With a vector latent ``(D,)``: the prior ``generate`` draws from, ``N(prior_mean,
+        prior_scale prior_scale^T)``, two non-trainable weights (saved with the model): a
+        standard normal (zeros, identity) until ``fit_prior`` replaces it."""
+        if len(self.latent_shape) != 1 or getattr(self, "prior_mean", None) is not None:
+            return
+        d = int(self.latent_shape[0])
+        self.prior_mean = self.add_weight(shape=(d,), initializer="zeros", trainable=False,
+                                          dtype="float32", name="prior_mean")
+        self.prior_scale = self.add_weight(shape=(d, d), initializer="identity",
+                                           trainable=False, dtype="float32",
+                                           name="prior_scale")
+
+    def _check_vector_latent(self, what):
+        if len(self.latent_shape) != 1:
+            raise ValueError(
+                f"{type(self).__name__}.{what}: a Gaussian prior fitted to the codes needs a "
+                f"vector latent; this model's latent is a grid {tuple(self.latent_shape)} "
+                f"({math.prod(self.latent_shape)} numbers, a covariance of "
+                f"{math.prod(self.latent_shape) ** 2} entries). A grid of codes needs a "
+                f"learned prior (lesson 05).")
+
+    def fit_prior(self, videos, batch_size=128):
+        """Replace the standard normal prior by the Gaussian that matches the aggregate
+        posterior of ``videos``: ``q(z) = mean_i q(z | x_i)``, whose mean and covariance are
+
+            m = mean_i mu_i,    C = Cov_i(mu_i) + mean_i diag(sigma_i^2)
+
+        (``mu_i``, ``sigma_i^2``: the posterior's means and variances of clip ``i``). A VAE's
+        codes of real data need not fill ``N(0, I)``: where they do not, samples drawn from
+        it decode to what the training data never showed. ``generate`` then draws
+        ``z = m + temperature * L eps`` with ``L L^T = C``. This is "ex-post density
+        estimation" (Ghosh et al. 2020, "From variational to deterministic autoencoders")
+        with a single full-covariance Gaussian.
+
+        Args:
+            videos: array ``(N,) + data_shape`` of training data (``N`` larger than the
+                latent size, a few thousand for a 24-number latent).
+            batch_size: int. Clips encoded at once.
+
+        Returns:
+            dict: ``"mean"`` ``(D,)`` and ``"covariance"`` ``(D, D)`` (float64 NumPy).
+
+        Raises:
+            ValueError: the latent is a grid, not a vector; fewer than ``D + 1`` clips; or
+                the clips do not have the model's ``data_shape``.
+        """
+        self._check_vector_latent("fit_prior")
+        videos = np.asarray(videos)
+        d = int(self.latent_shape[0])
+        if videos.shape[1:] != tuple(self.data_shape):
+            raise ValueError(f"{type(self).__name__}.fit_prior: videos must have shape "
+                             f"(N,) + {tuple(self.data_shape)}, got {videos.shape}.")
+        if len(videos) <= d:
+            raise ValueError(f"{type(self).__name__}.fit_prior: {len(videos)} clips for a "
+                             f"{d}-number latent; give more than {d} (a few thousand).")
+        means, variances = [], []
+        for start in range(0, len(videos), int(batch_size)):
+            mean, log_var = self.encode(ops.convert_to_tensor(
+                videos[start:start + int(batch_size)], "float32"), training=False)
+            means.append(np.asarray(mean, np.float64))
+            variances.append(np.exp(np.asarray(log_var, np.float64)))
+        means, variances = np.concatenate(means), np.concatenate(variances)
+        covariance = np.cov(means, rowvar=False) + np.diag(variances.mean(axis=0))
+        mean = means.mean(axis=0)
+        # a jitter of 1e-6 of the average variance keeps the Cholesky factor defined when a
+        # code number never varies (a collapsed dimension)
+        jitter = 1e-6 * max(float(np.trace(covariance)) / d, 1e-12)
+        scale = np.linalg.cholesky(covariance + jitter * np.eye(d))
+        self.prior_mean.assign(mean.astype("float32"))
+        self.prior_scale.assign(scale.astype("float32"))
+        return {"mean": mean, "covariance": covariance}
+
+    def reset_prior(self):
+        """Back to the standard normal prior ``N(0, I)``."""
+        self._check_vector_latent("reset_prior")
+        d = int(self.latent_shape[0])
+        self.prior_mean.assign(np.zeros((d,), "float32"))
+        self.prior_scale.assign(np.eye(d, dtype="float32"))
+
+    def sample_prior(self, num, seed=None, temperature=1.0):
+        """``num`` latents from the prior: ``N(0, temperature^2 I)`` for a grid latent, and
+        ``prior_mean + temperature * prior_scale eps`` for a vector latent (a standard normal
+        until ``fit_prior``)."""
+        eps = keras.random.normal((int(num),) + tuple(self.latent_shape),
+                                  seed=self.seed_generator if seed is None else seed)
+        if len(self.latent_shape) != 1:
+            return eps * temperature
+        return self.prior_mean + temperature * ops.matmul(eps, ops.transpose(
+            self.prior_scale))
 
     def encode(self, videos, training=False):
         """The posterior's means and log-variances (float32, log-variances clipped to
@@ -188,16 +281,15 @@ class _VAE(keras.Model):
         return self.decode(self.encode_mean(videos), training=False)
 
     def generate(self, num, seed=None, temperature=1.0):
-        """``num`` samples: ``z ~ N(0, temperature^2 I)`` decoded.
+        """``num`` samples: latents from the prior (``sample_prior``: ``N(0, I)``, or the
+        Gaussian ``fit_prior`` fitted) decoded.
 
         Args:
             num: int. How many.
             seed: optional int for repeatable samples.
             temperature: float. Scale of the prior noise (below 1: more typical samples).
         """
-        z = keras.random.normal((int(num),) + tuple(self.latent_shape),
-                                seed=self.seed_generator if seed is None else seed)
-        return self.decode(z * temperature, training=False)
+        return self.decode(self.sample_prior(num, seed, temperature), training=False)
 
     def get_config(self):
         return {**super().get_config(), "beta": self.beta, "sigma": self.sigma,

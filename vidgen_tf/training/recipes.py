@@ -35,6 +35,10 @@ class Recipe:
         batch_size: ``profile -> int``. Global batch size.
         monitor: ``(model, profile) -> videos`` for the sample grid.
         evaluate: ``(model, profile) -> dict`` of final scores.
+        finish: optional ``(model, profile) -> None``, run once training ends and before
+            the model is saved and evaluated (with averaged weights under EMA): a step that
+            is not an optimizer step, such as fitting a VAE's prior to the codes of the
+            training clips. It must give the same result when run again.
         ema_decay: optional float: keep an average of ``ema_attribute``'s weights.
         ema_attribute: optional str: the sub-model averaged (None: the whole model).
         seed: int.
@@ -56,6 +60,7 @@ class Recipe:
     ema_attribute: str | None = None
     seed: int = 0
     variant_of: str | None = None
+    finish: Callable | None = None
 
 
 def _import_builtin():

@@ -142,6 +142,18 @@ def _finished_metrics(out, state, epochs):
         "epoch"] else None
 
 
+def _finish(recipe, model, profile, ema=None):
+    """The recipe's ``finish`` step (none: nothing), with ``ema``'s averaged weights applied
+    when given."""
+    if recipe.finish is None:
+        return
+    if ema:
+        with ema.applied():
+            recipe.finish(model, profile)
+    else:
+        recipe.finish(model, profile)
+
+
 def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_budget=None,
           verbose="auto", show_samples=False):
     """Train ``recipe`` at ``profile`` into the run folder ``out``.
@@ -201,6 +213,7 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
         initial_epoch = state["epoch"] if state else 0
         finished = _finished_metrics(out, state, epochs)
         if finished is not None:
+            _finish(recipe, model, profile, ema)          # as the saved model.keras
             print(f"{out} is complete ({finished['steps']} steps): loaded its last checkpoint; "
                   f"its scores are those of metrics.json. Use another --out (or remove "
                   f"{out}) to train again.")
@@ -243,9 +256,11 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
         steps_done = (trained_epochs - initial_epoch) * per_epoch
         if ema:
             with ema.applied():
+                _finish(recipe, model, profile)
                 model.save(os.path.join(out, "model.keras"))
                 scores = recipe.evaluate(model, profile)
         else:
+            _finish(recipe, model, profile)
             model.save(os.path.join(out, "model.keras"))
             scores = recipe.evaluate(model, profile)
     finally:

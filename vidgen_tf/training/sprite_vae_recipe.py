@@ -91,13 +91,36 @@ def data(profile, first_step=0, conditional=True):
                         shuffle=False)
 
 
-def generate_balanced(model, num, seed=0):
+def fit_prior(model, profile):
+    """The ``finish`` step: the model's prior fitted to the codes of the first training
+    clips (``SpriteVAE.fit_prior``: 2048 clips at the cpu profile)."""
+    from vidgen_tf.data import to_float
+
+    clips = setting(profile).source("train").generate(profile.pick(smoke=16, cpu=2048,
+                                                                   gpu=8192))
+    model.fit_prior(np.asarray(to_float(clips["video"])))
+
+
+def _standard_prior_generate(model):
+    """``model.generate`` with latents from ``N(0, I)`` (the prior the KL term trains
+    towards) instead of the fitted prior."""
+    import keras
+
+    def generate(num, seed=None, labels=None):
+        z = keras.random.normal((int(num),) + tuple(model.latent_shape), seed=seed)
+        return model.decode(z, labels) if model.num_classes else model.decode(z)
+    return generate
+
+
+def generate_balanced(model, num, seed=0, standard_prior=False):
     """``num`` samples (float videos), and with a conditional model the labels asked for:
-    the digits 0-9 in turn, so every class is asked for equally often (None otherwise)."""
+    the digits 0-9 in turn, so every class is asked for equally often (None otherwise).
+    ``standard_prior``: latents from ``N(0, I)``, not from the model's fitted prior."""
+    generate = _standard_prior_generate(model) if standard_prior else model.generate
     if not model.num_classes:
-        return sample_in_batches(model.generate, num, seed=seed), None
+        return sample_in_batches(generate, num, seed=seed), None
     labels = (np.arange(num) % 10)[:, None].astype("int32")
-    return sample_in_batches(model.generate, num, labels=labels, seed=seed), labels
+    return sample_in_batches(generate, num, labels=labels, seed=seed), labels
 
 
 def monitor(model, profile, conditional=True):
@@ -114,7 +137,8 @@ def monitor(model, profile, conditional=True):
 def evaluate(model, profile, conditional=True):
     """Held-out reconstruction PSNR, and the evaluation kit's scores of ``num_generated``
     samples in the profile's setting (with a conditional model the digits asked for in turn
-    and the share of frames that show the digit asked for)."""
+    and the share of frames that show the digit asked for): ``"samples"`` drawn from the
+    fitted prior, ``"samples_standard_prior"`` from ``N(0, I)``."""
     from vidgen_tf.data import to_float
     from vidgen_tf.metrics.baselines import evaluate as evaluate_samples
     from vidgen_tf.metrics.scores import label_accuracy
@@ -125,10 +149,11 @@ def evaluate(model, profile, conditional=True):
     digits = held_out["digits"][:, :1] if model.num_classes else None
     scores = {"heldout_psnr_db": heldout_psnr(model.reconstruct, clips, labels=digits),
               "heldout_clips": len(clips)}
-    samples, labels = generate_balanced(model, s.num_generated)
-    scores["samples"] = evaluate_samples(samples, s)
-    if labels is not None:
-        scores["samples"]["label_accuracy"] = label_accuracy(samples, labels)
+    for key, standard in (("samples", False), ("samples_standard_prior", True)):
+        samples, labels = generate_balanced(model, s.num_generated, standard_prior=standard)
+        scores[key] = evaluate_samples(samples, s)
+        if labels is not None:
+            scores[key]["label_accuracy"] = label_accuracy(samples, labels)
     return {"setting": s.name, **scores}
 
 
@@ -143,4 +168,5 @@ for _name, _conditional, _what in (
         steps=lambda p: p.pick(smoke=4, cpu=1500, gpu=20000),
         steps_per_epoch=lambda p: p.pick(smoke=2, cpu=100, gpu=500),
         batch_size=_batch_size, monitor=functools.partial(monitor, conditional=_conditional),
-        evaluate=functools.partial(evaluate, conditional=_conditional)))
+        evaluate=functools.partial(evaluate, conditional=_conditional),
+        finish=fit_prior))
