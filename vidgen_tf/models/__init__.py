@@ -12,6 +12,6 @@ Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 
 from vidgen_tf.models.gan import VideoGAN
 from vidgen_tf.models.sprite_vae import SpriteVAE
-from vidgen_tf.models.vae import FrameVAE, VideoVAE
+from vidgen_tf.models.vae import FrameVAE, VideoVAE, aggregate_gaussian
 
-__all__ = ["FrameVAE", "SpriteVAE", "VideoGAN", "VideoVAE"]
+__all__ = ["FrameVAE", "SpriteVAE", "VideoGAN", "VideoVAE", "aggregate_gaussian"]

@@ -77,6 +77,30 @@ def _carry_sample_weights(x, y, kwargs):
     return y, kwargs
 
 
+def aggregate_gaussian(means, variances):
+    """The mean and covariance of the aggregate posterior ``q(z) = mean_i N(mu_i,
+    diag(sigma_i^2))``, the mixture of the posteriors of ``N`` examples:
+
+        m = mean_i mu_i,    C = Cov_i(mu_i) + mean_i diag(sigma_i^2)
+
+    (the law of total covariance; ``Cov_i`` with the unbiased ``1 / (N - 1)``, NumPy's
+    ``np.cov``).
+
+    Args:
+        means, variances: arrays ``(N, D)``: the posteriors' means and variances.
+
+    Returns:
+        ``(m (D,), C (D, D))``, float64.
+    """
+    means = np.asarray(means, np.float64)
+    variances = np.asarray(variances, np.float64)
+    if means.ndim != 2 or means.shape != variances.shape or len(means) < 2:
+        raise ValueError(f"aggregate_gaussian: means and variances must both be (N, D) with "
+                         f"N >= 2, got {means.shape} and {variances.shape}.")
+    covariance = np.atleast_2d(np.cov(means, rowvar=False)) + np.diag(variances.mean(axis=0))
+    return means.mean(axis=0), covariance
+
+
 class _VAE(keras.Model):
     """What both VAEs share: sampling, encoding and decoding, the loss, metrics and
     generation.
@@ -169,9 +193,7 @@ class _VAE(keras.Model):
                 videos[start:start + int(batch_size)], "float32"), training=False)
             means.append(np.asarray(mean, np.float64))
             variances.append(np.exp(np.asarray(log_var, np.float64)))
-        means, variances = np.concatenate(means), np.concatenate(variances)
-        covariance = np.cov(means, rowvar=False) + np.diag(variances.mean(axis=0))
-        mean = means.mean(axis=0)
+        mean, covariance = aggregate_gaussian(np.concatenate(means), np.concatenate(variances))
         # a jitter of 1e-6 of the average variance keeps the Cholesky factor defined when a
         # code number never varies (a collapsed dimension)
         jitter = 1e-6 * max(float(np.trace(covariance)) / d, 1e-12)
