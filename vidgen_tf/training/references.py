@@ -204,13 +204,14 @@ def train_or_reference(recipe, profile, out, train=True, reference=None, folder=
                    "folder": os.path.join(folder, os.path.dirname(entry["file"]))}
 
 
-def run_scores(metrics) -> dict:
+def run_scores(metrics, samples="samples") -> dict:
     """A run's numbers in one flat dict: ``steps``, the recipe's scores (held-out PSNR...)
-    and its samples' scores (``proxy_fvd``, ``digit_confidence``...)."""
+    and the scores of its samples (``proxy_fvd``, ``digit_confidence``...): those under the
+    key ``samples`` (the sprite VAE's ``"samples_standard_prior"``, say)."""
     scores = metrics.get("scores", {})
     flat = {"steps": metrics.get("steps")}
     flat.update({k: v for k, v in scores.items() if isinstance(v, (int, float))})
-    flat.update(scores.get("samples", {}))
+    flat.update(scores.get(samples, {}))
     return flat
 
 
