@@ -168,3 +168,29 @@ def test_the_benchmark_loads_every_shipped_reference(finished_run, tmp_path, mon
     assert result["vae-digits-1-32 steps"] == metrics["steps"]
     assert result["vae-digits-1-32 size (MB)"] == round(entry["bytes"] / 1e6, 2)
     assert 0 < result["vae-digits-1-32 load (s)"] < 60
+
+
+def test_shipped_references_load_and_meet_their_recipes_bars():
+    """Every reference run in the package: its file matches its SHA-256 and loads, its
+    manifest says what trained it, and the scores it shipped with meet the bars its recipe's
+    lesson sets at its profile (the benchmark's ``references`` entry re-scores them)."""
+    import importlib
+
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.metrics.bars import check_bars
+    from vidgen_tf.training.recipes import get_recipe
+
+    shipped = list_references()
+    assert "gan" in shipped
+    for name, entry in shipped.items():
+        model, metrics = load_reference(name)
+        recipe = get_recipe(entry["recipe"])
+        assert metrics["recipe"] == entry["recipe"] and metrics["steps"] == entry["steps"]
+        assert entry["command"].startswith(f"python -m vidgen_tf train {entry['recipe']} ")
+        assert entry["steps"] >= recipe.steps(get_profile(entry["profile"])), name
+        build = getattr(recipe.build, "func", recipe.build)        # a partial, or not
+        module = importlib.import_module(build.__module__)
+        if hasattr(module, "bars"):
+            met = check_bars(metrics["scores"]["samples"],
+                             module.bars(get_profile(entry["profile"])))
+            assert all(met.values()), f"reference {name!r}: bars met {met}"
