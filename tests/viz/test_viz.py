@@ -349,6 +349,12 @@ def test_plot_history_pairs_training_and_validation():
     np.testing.assert_allclose(smooth.axes[0].lines[0].get_ydata(), [3.0, 2.5, 2.0])
     with pytest.raises(ValueError, match="no metric \\['kl'\\]"):
         plot_history(History(), keys=["kl"])
+    # seven panels wrap into two rows of at most four, in order, and no empty panel is left
+    seven = plot_history({k: [1.0, 2.0] for k in "abcdefg"}, keys=list("abcdefg"))
+    assert [ax.get_title() for ax in seven.axes] == list("abcdefg")
+    assert {round(ax.get_position().y0, 2) for ax in seven.axes[:4]} != {
+        round(ax.get_position().y0, 2) for ax in seven.axes[4:]}
+    assert len({round(ax.get_position().x0, 2) for ax in seven.axes}) == 4
     only_val = plot_history({"val_loss": [2.0, 1.0]}, smooth=5)     # fewer values than window
     assert only_val.axes[0].get_title() == "loss"
     np.testing.assert_array_equal(only_val.axes[0].lines[0].get_xdata(), [0, 1])

@@ -67,7 +67,7 @@ def _history_dict(history):
 
 
 def plot_history(history, keys=None, log_scale=False, smooth=1, xlabel="epoch"):
-    """Training curves, one panel per metric, validation beside training.
+    """Training curves, one panel per metric (four to a row), validation beside training.
 
     Args:
         history: a Keras ``History``, a dict ``{name: values}`` or a list of per-step dicts.
@@ -91,8 +91,14 @@ def plot_history(history, keys=None, log_scale=False, smooth=1, xlabel="epoch"):
     unknown = [k for k in names if k not in curves and "val_" + k not in curves]
     if unknown:
         raise ValueError(f"plot_history: no metric {unknown}; the history has {sorted(curves)}.")
-    fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names), 2.8), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    # at most four panels a row: a wider figure is shrunk to the page and becomes unreadable
+    columns = min(len(names), 4)
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.8 * rows),
+                             squeeze=False)
+    for ax in axes.ravel()[len(names):]:
+        ax.remove()
+    for ax, name in zip(axes.ravel(), names):
         for label in (name, "val_" + name):
             if label not in curves:
                 continue
