@@ -219,22 +219,30 @@ def test_fit_prior_matches_the_aggregate_posterior_moments():
     assert np.allclose(scale, np.tril(scale))
 
 
-def test_samples_follow_the_fitted_prior_and_reset_restores_the_standard_normal():
+def test_samples_follow_the_prior_and_reset_restores_the_standard_normal():
+    """Samples against a prior set by hand, far from N(0, I): a mean of 3s and a scale with
+    large off-diagonal entries (a sampler that ignored the scale, or used its transpose,
+    would miss the covariance by several units)."""
     model = small_frame_vae()
-    frames = RNG.uniform(-1, 1, (300, 16, 16, 1)).astype("float32")
-    fitted = model.fit_prior(frames)
+    mean = np.array([3.0, -3.0, 3.0, 0.5])
+    scale = np.array([[1.0, 0, 0, 0], [2.0, 0.5, 0, 0], [-1.5, 1.0, 0.3, 0], [0.5, 2.0, -1.0, 0.2]])
+    covariance = scale @ scale.T
+    model.prior_mean.assign(mean.astype("float32"))
+    model.prior_scale.assign(scale.astype("float32"))
     n = 20000
     z = np.asarray(model.sample_prior(n, seed=3), np.float64)
     # Monte Carlo: the mean within 5 standard errors, the covariance within 5 standard errors
     # of a sample covariance (about sqrt(2 / n) of the variances' scale)
-    sd = np.sqrt(np.diag(fitted["covariance"]))
-    assert np.all(np.abs(z.mean(0) - fitted["mean"]) < 5 * sd / np.sqrt(n))
-    scale = np.outer(sd, sd)
-    assert np.all(np.abs(np.cov(z, rowvar=False) - fitted["covariance"])
-                  < 5 * np.sqrt(2 / n) * scale)
-    # temperature scales the spread about the fitted mean, not about zero
+    sd = np.sqrt(np.diag(covariance))
+    assert np.all(np.abs(z.mean(0) - mean) < 5 * sd / np.sqrt(n))
+    assert np.all(np.abs(np.cov(z, rowvar=False) - covariance)
+                  < 5 * np.sqrt(2 / n) * np.outer(sd, sd))
+    assert not np.allclose(scale.T @ scale, covariance, atol=1.0)     # the test can tell
+    # temperature scales the spread about the prior's mean, not about zero
     cold = np.asarray(model.sample_prior(n, seed=3, temperature=0.5), np.float64)
-    np.testing.assert_allclose(cold - fitted["mean"], 0.5 * (z - fitted["mean"]), atol=1e-5)
+    np.testing.assert_allclose(cold - mean, 0.5 * (z - mean), atol=1e-4)
+    np.testing.assert_allclose(model.generate(2, seed=3), model.decode(z[:2].astype("float32")),
+                               atol=1e-5)
     model.reset_prior()
     z = np.asarray(model.sample_prior(n, seed=3))
     assert np.all(np.abs(z.mean(0)) < 5 / np.sqrt(n))
@@ -251,6 +259,23 @@ def test_the_fitted_prior_is_saved_with_the_model(tmp_path):
     loaded = keras.models.load_model(path)
     np.testing.assert_array_equal(loaded.prior_scale, model.prior_scale)
     np.testing.assert_array_equal(loaded.generate(3, seed=2), model.generate(3, seed=2))
+
+
+def test_weights_saved_before_the_prior_existed_load_with_the_standard_normal(tmp_path):
+    """A model file or checkpoint written before the VAEs had a fitted prior holds no weights
+    of the model's own: it loads (the prior reset to N(0, I)) instead of failing."""
+    model = small_frame_vae()
+    model.prior_mean.assign(np.ones(4, "float32"))
+    model.load_own_variables({})
+    np.testing.assert_array_equal(model.prior_mean, np.zeros(4))
+    np.testing.assert_array_equal(model.prior_scale, np.eye(4))
+    saved = small_frame_vae()
+    saved.fit_prior(RNG.uniform(-1, 1, (64, 16, 16, 1)).astype("float32"))
+    store = {"0": np.asarray(saved.prior_mean), "1": np.asarray(saved.prior_scale)}
+    model.load_own_variables(store)                   # a file with the prior: loaded as is
+    np.testing.assert_array_equal(model.prior_scale, saved.prior_scale)
+    with pytest.raises(ValueError):                   # a file with other weights still fails
+        model.load_own_variables({"0": np.zeros(3)})
 
 
 def test_fit_prior_errors_name_what_was_expected():

@@ -109,3 +109,7 @@ def test_sprite_vae_recipe_saves_its_prior_fitted_and_scores_both_priors(tmp_pat
     for key in ("samples", "samples_standard_prior"):
         assert {"proxy_fvd", "label_accuracy"} <= set(metrics["scores"][key])
     assert metrics["scores"]["samples"] != metrics["scores"]["samples_standard_prior"]
+    # the same command again: the finished run is loaded from its last checkpoint (saved
+    # before the prior was fitted) and fitted again, to the same prior as model.keras
+    again, _ = train("sprite-vae", "smoke", out, resume=True, verbose=0)
+    np.testing.assert_allclose(np.asarray(again.prior_scale), scale, atol=1e-6)

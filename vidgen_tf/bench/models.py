@@ -176,6 +176,13 @@ def setting_of(quick):
     return setting(get_profile("smoke" if quick else "cpu"))
 
 
+def _prior_clips(quick):
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.training.sprite_vae_recipe import prior_clips
+
+    return prior_clips(get_profile("smoke" if quick else "cpu"))
+
+
 def _sprite_vae(name, quick):
     model, metrics, seconds, timing, profile = _run(name, quick)
     from vidgen_tf.training.sprite_vae_recipe import bars, setting
@@ -196,7 +203,7 @@ def _sprite_vae(name, quick):
 def sprite_vae(quick=False):
     result, scores, bars_line = _sprite_vae("sprite-vae", quick)
     details = (f"Samples: {setting_of(quick).num_generated} clips from the fitted prior (a "
-               f"Gaussian fitted to the codes of 2048 training clips), drawn for "
+               f"Gaussian fitted to the codes of {_prior_clips(quick)} training clips), drawn for "
                f"the digits 0-9 in turn, scored in the {scores['setting']} setting (the "
                f"baseline table's first-frame-repeated proxy FVD is the bar); label_accuracy: "
                f"share of frames the kit's classifier reads as the digit asked for. Held-out "
@@ -265,8 +272,9 @@ def sprite_vae_priors(quick=False):
     details = (f"The recipe 'sprite-vae' trained {steps} steps at seeds {seeds} for each "
                f"pair of KL weights (z_what's / z_where's); each run's "
                f"{sprite_vae_recipe.setting(profile).num_generated} samples drawn from the "
-               f"standard normal prior and from the Gaussian fitted to the codes of 2048 "
-               f"training clips (`fit_prior`); mean ± sample standard deviation over the "
+               f"standard normal prior and from the Gaussian fitted to the codes of "
+               f"{sprite_vae_recipe.prior_clips(profile)} training clips (`fit_prior`); "
+               f"mean ± sample standard deviation over the "
                f"seeds.\n\n| KL weights | prior | " + " | ".join(keys) + " |\n|---|---|"
                + "---|" * len(keys) + "\n" + "\n".join(rows) + "\n")
     return {"metrics": result, "details": details}

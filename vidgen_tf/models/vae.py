@@ -144,6 +144,15 @@ class _VAE(keras.Model):
                                            trainable=False, dtype="float32",
                                            name="prior_scale")
 
+    def load_own_variables(self, store):
+        """Keras' loading of the model's own weights (the prior's), also from files saved
+        before the VAEs had a fitted prior: those hold none, and load with the standard
+        normal prior (``fit_prior`` fits it again)."""
+        if getattr(self, "prior_mean", None) is not None and not len(store.keys()):
+            self.reset_prior()
+            return
+        super().load_own_variables(store)
+
     def _check_vector_latent(self, what):
         if len(self.latent_shape) != 1:
             raise ValueError(

@@ -38,7 +38,8 @@ class Recipe:
         finish: optional ``(model, profile) -> None``, run once training ends and before
             the model is saved and evaluated (with averaged weights under EMA): a step that
             is not an optimizer step, such as fitting a VAE's prior to the codes of the
-            training clips. It must give the same result when run again.
+            training clips. It must give the same result when run again. (The sample
+            grids written during training come before it: a VAE's are from ``N(0, I)``.)
         ema_decay: optional float: keep an average of ``ema_attribute``'s weights.
         ema_attribute: optional str: the sub-model averaged (None: the whole model).
         seed: int.

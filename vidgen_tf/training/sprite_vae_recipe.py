@@ -91,13 +91,17 @@ def data(profile, first_step=0, conditional=True):
                         shuffle=False)
 
 
+def prior_clips(profile):
+    """How many training clips the prior is fitted to."""
+    return profile.pick(smoke=16, cpu=2048, gpu=8192)
+
+
 def fit_prior(model, profile):
-    """The ``finish`` step: the model's prior fitted to the codes of the first training
-    clips (``SpriteVAE.fit_prior``: 2048 clips at the cpu profile)."""
+    """The ``finish`` step: the model's prior fitted to the codes of the first
+    ``prior_clips(profile)`` training clips (``SpriteVAE.fit_prior``)."""
     from vidgen_tf.data import to_float
 
-    clips = setting(profile).source("train").generate(profile.pick(smoke=16, cpu=2048,
-                                                                   gpu=8192))
+    clips = setting(profile).source("train").generate(prior_clips(profile))
     model.fit_prior(np.asarray(to_float(clips["video"])))
 
 
