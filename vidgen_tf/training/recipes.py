@@ -104,6 +104,10 @@ def tested_recipes():
     return sorted(name for name in RECIPES if RECIPES[name].variant_of is None)
 
 
+# its name starts with "test": pytest would collect it as a test where a test module imports it
+tested_recipes.__test__ = False
+
+
 def _load_builtin():
     """Import the built-in recipes (``RECIPES`` does it at its first lookup)."""
     RECIPES.load()
