@@ -45,7 +45,8 @@ def test_frame_vae_contract(tmp_path):
     # the prior generate() draws from: a mean (4) and a 4x4 scale, fitted, not trained
     run_model_test(model, x, {"reconstruction": x.shape, "mean": (3, 4), "log_var": (3, 4)},
                    tmp_path=tmp_path, trainable_params=encoder + decoder,
-                   non_trainable_params=4 + 16, float32_outputs=("reconstruction", "mean", "log_var"))
+                   non_trainable_params=4 + 16,
+                   float32_outputs=("reconstruction", "mean", "log_var"))
 
 
 def test_loss_is_the_negative_elbo_per_value():
@@ -243,6 +244,9 @@ def test_samples_follow_the_prior_and_reset_restores_the_standard_normal():
     np.testing.assert_allclose(cold - mean, 0.5 * (z - mean), atol=1e-4)
     np.testing.assert_allclose(model.generate(2, seed=3), model.decode(z[:2].astype("float32")),
                                atol=1e-5)
+    # standard=True draws from N(0, I) although a prior is set: the noise itself
+    np.testing.assert_allclose(model.sample_prior(n, seed=3, standard=True), (z - mean) @
+                               np.linalg.inv(scale).T, atol=1e-3)
     model.reset_prior()
     z = np.asarray(model.sample_prior(n, seed=3))
     assert np.all(np.abs(z.mean(0)) < 5 / np.sqrt(n))

@@ -235,11 +235,11 @@ class SpriteVAE(_VAE):
         """Decode the posterior means of ``videos`` (with their ``labels`` if conditional)."""
         return self.decode(self.encode_mean(videos), labels, training=False)
 
-    def generate(self, num, seed=None, temperature=1.0, labels=None):
+    def generate(self, num, seed=None, temperature=1.0, labels=None, standard_prior=False):
         """``num`` samples: latents from the prior (``sample_prior``: ``N(0, I)``, or the
-        Gaussian ``fit_prior`` fitted) decoded, with ``labels (num,)`` if conditional
-        (labels drawn uniformly when None)."""
-        z = self.sample_prior(num, seed, temperature)
+        Gaussian ``fit_prior`` fitted; ``N(0, I)`` with ``standard_prior``) decoded, with
+        ``labels (num,)`` if conditional (labels drawn uniformly when None)."""
+        z = self.sample_prior(num, seed, temperature, standard_prior)
         if self.num_classes and labels is None:
             if isinstance(seed, int):
                 label_seed = seed + 1

@@ -218,13 +218,13 @@ class _VAE(keras.Model):
         self.prior_mean.assign(np.zeros((d,), "float32"))
         self.prior_scale.assign(np.eye(d, dtype="float32"))
 
-    def sample_prior(self, num, seed=None, temperature=1.0):
-        """``num`` latents from the prior: ``N(0, temperature^2 I)`` for a grid latent, and
-        ``prior_mean + temperature * prior_scale eps`` for a vector latent (a standard normal
-        until ``fit_prior``)."""
+    def sample_prior(self, num, seed=None, temperature=1.0, standard=False):
+        """``num`` latents from the prior: ``N(0, temperature^2 I)`` for a grid latent or with
+        ``standard`` (the prior the KL term trains towards), else ``prior_mean + temperature *
+        prior_scale eps`` (a standard normal until ``fit_prior``)."""
         eps = keras.random.normal((int(num),) + tuple(self.latent_shape),
                                   seed=self.seed_generator if seed is None else seed)
-        if len(self.latent_shape) != 1:
+        if standard or len(self.latent_shape) != 1:
             return eps * temperature
         return self.prior_mean + temperature * ops.matmul(eps, ops.transpose(
             self.prior_scale))
@@ -311,7 +311,7 @@ class _VAE(keras.Model):
         """Decode the posterior means: the deterministic reconstruction of ``videos``."""
         return self.decode(self.encode_mean(videos), training=False)
 
-    def generate(self, num, seed=None, temperature=1.0):
+    def generate(self, num, seed=None, temperature=1.0, standard_prior=False):
         """``num`` samples: latents from the prior (``sample_prior``: ``N(0, I)``, or the
         Gaussian ``fit_prior`` fitted) decoded.
 
@@ -319,8 +319,10 @@ class _VAE(keras.Model):
             num: int. How many.
             seed: optional int for repeatable samples.
             temperature: float. Scale of the prior noise (below 1: more typical samples).
+            standard_prior: bool. Draw from ``N(0, I)`` even when a prior was fitted.
         """
-        return self.decode(self.sample_prior(num, seed, temperature), training=False)
+        return self.decode(self.sample_prior(num, seed, temperature, standard_prior),
+                           training=False)
 
     def get_config(self):
         return {**super().get_config(), "beta": self.beta, "sigma": self.sigma,

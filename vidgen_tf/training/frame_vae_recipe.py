@@ -5,8 +5,8 @@ One recipe per KL weight the lesson compares, ``frame-vae-beta1``, ``frame-vae-b
 2e-3, batches of 64 frames of one moving digit at 32x32 (the frames of 4-frame clips, so the
 four frames of a clip share a batch, as the lesson's first version trained them). At the cpu
 profile, 2048 steps (16 passes over 8192 frames in that version, which took 809 s for the
-three on two cores). ``evaluate`` scores 256 held-out frames: reconstruction MSE and PSNR, the KL per
-frame, and the mean pixel of 256 samples (real frames are mostly black: about -0.9).
+three on two cores). ``evaluate`` scores 256 held-out frames: reconstruction MSE and PSNR, the
+KL per frame, and the mean pixel of 256 samples (real frames are mostly black: about -0.9).
 
 Frames are ``(batch, height, width, channels)`` floats in ``[-1, 1]``.
 """
