@@ -434,23 +434,15 @@ def grid_frames(videos, columns=None, captions=None, clip_size=128, padding=4, m
     padding = _check_positive_int("grid_frames", "padding", padding, low=0)
     captions = _check_captions("grid_frames", captions, n)
     clips = upsample(clips, clip_size)
-    h, w, c = clips.shape[2:]
-    band, labels = 0, None
-    if any(text is not None for text in captions):
+    w, c = clips.shape[3:]
+    if any(text is not None for text in captions):       # each cell: the clip over its caption
         font, lines = _label_lines(captions, w, _check_positive_int(
             "grid_frames", "max_lines", max_lines))
         band = max(len(x) for x in lines) * _line_height(font) + 4
-        labels = [_draw_lines(x, font, w, band) for x in lines]
-    rows = int(np.ceil(n / columns))
-    cell_h = h + band
-    grid = np.full((t, rows * (cell_h + padding) - padding, columns * (w + padding) - padding,
-                    c), 255, dtype=np.uint8)
-    for i in range(n):
-        y, x = (i // columns) * (cell_h + padding), (i % columns) * (w + padding)
-        grid[:, y:y + h, x:x + w] = clips[i]
-        if labels is not None:
-            grid[:, y + h:y + cell_h, x:x + w] = labels[i][None, :, :, None]
-    return grid
+        labels = np.stack([_draw_lines(x, font, w, band) for x in lines])    # (N, band, w)
+        bands = np.broadcast_to(labels[:, None, :, :, None], (n, t, band, w, c))
+        clips = np.concatenate([clips, bands], axis=2)
+    return video_grid(clips, columns=columns, padding=padding, pad_value=255)
 
 
 def filmstrip(videos, num_frames=None, frame_size=64, captions=None, padding=2,
