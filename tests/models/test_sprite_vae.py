@@ -165,7 +165,7 @@ def test_learns_to_reconstruct_moving_digits():
 
 def test_label_values_are_checked_and_motion_is_named():
     model = small(num_classes=10)
-    with pytest.raises(ValueError, match=r"digits in \[0, 10\).*from 3 to 12"):
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 10\).*from 3 to 12"):
         model.generate(2, labels=[3, 12])
     with pytest.raises(ValueError, match="motion must be one of"):
         small(motion="teleport")

@@ -12,7 +12,7 @@ import numpy as np
 
 
 def main(names):
-    from vidgen_tf.training import get_strategy, use_logical_cpus
+    from vidgen_tf.training import use_logical_cpus
 
     use_logical_cpus(2)
     for name in names:

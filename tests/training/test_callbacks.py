@@ -1,6 +1,5 @@
 """Checkpoints, stopping on NaN, weight averaging, sample grids and time budgets."""
 
-import json
 import os
 
 import numpy as np

@@ -20,8 +20,9 @@ def policy():
 
 def _steps(model, n=3):
     data = tiny_models.batch("", model, size=4)
-    key = "d_loss" if hasattr(model, "discriminator") else "loss"
-    return [float(model.train_on_batch(data, return_dict=True)[key]) for _ in range(n)]
+    logs = [model.train_on_batch(data, return_dict=True) for _ in range(n)]
+    key = next(k for k in ("d_loss", "d_video_loss", "loss") if k in logs[0])   # GANs: D's
+    return [float(step[key]) for step in logs]
 
 
 @pytest.mark.parametrize("name", tiny_models.MODELS)
@@ -42,7 +43,9 @@ def test_mixed_float16_scales_the_loss(name, policy):
     model = tiny_models.build(name)
     tiny_models.compile_for_test(
         model, optimizer=lambda: scaled_optimizer("adam", model.dtype_policy))
-    optimizers = [getattr(model, n) for n in ("optimizer", "discriminator_optimizer")
+    optimizers = [getattr(model, n) for n in ("optimizer", "discriminator_optimizer",
+                                              "image_discriminator_optimizer",
+                                              "video_discriminator_optimizer")
                   if getattr(model, n, None) is not None]
     assert all(isinstance(o, keras.optimizers.LossScaleOptimizer) for o in optimizers)
     # the dynamic scale starts at 2^15 and halves at each overflowing step: the sprite VAE's

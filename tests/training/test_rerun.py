@@ -12,7 +12,7 @@ import pytest
 
 import keras
 from tests.harness import REPO
-from vidgen_tf.training.recipes import RECIPES, _load_builtin, tested_recipes
+from vidgen_tf.training.recipes import _load_builtin, tested_recipes
 
 _load_builtin()
 NAMES = tested_recipes()           # a variant_of another recipe differs in numbers only

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-MODELS = ("video_vae", "frame_vae", "sprite_vae", "video_gan", "two_stream_gan", "sprite_gan")
+MODELS = ("video_vae", "frame_vae", "sprite_vae", "video_gan", "two_stream_gan", "sprite_gan",
+          "mocogan")
 
 
 def build(name):
     """A small, built model called ``name``."""
-    from vidgen_tf.models import FrameVAE, SpriteVAE, VideoGAN, VideoVAE
+    from vidgen_tf.models import FrameVAE, MoCoGAN, SpriteVAE, VideoGAN, VideoVAE
 
     if name == "video_vae":
         model = VideoVAE((4, 16, 16, 1), latent_channels=2, widths=(8, 16), patch=(1, 2, 2),
@@ -34,6 +35,11 @@ def build(name):
         model = VideoGAN((4, 16, 16, 1), latent_dim=8, generator="sprite", num_sprites=2,
                          num_classes=10, class_weight=1.0, generator_width=32,
                          discriminator_width=8, r1_gamma=1.0, r1_every=2)
+    elif name == "mocogan":
+        # with the digit as its categorical code; no instance noise, whose draws depend on
+        # how a batch is split over devices
+        model = MoCoGAN((4, 16, 16, 1), content_dim=6, motion_dim=3, num_classes=10,
+                        generator_width=32, discriminator_width=8, noise_sigma=0.0)
     else:
         raise ValueError(name)
     model.build()
@@ -47,7 +53,8 @@ def batch(name, model, size=4, seed=0):
     noise = rng.normal(size=(size,) + tuple(model.latent_shape)).astype("float32")
     data = {"video": video, "noise": noise}
     if getattr(model, "num_classes", 0):
-        data["digits"] = rng.integers(-1, model.num_classes,
+        low = 0 if type(model).__name__ == "MoCoGAN" else -1    # its label is never absent
+        data["digits"] = rng.integers(low, model.num_classes,
                                       (size, getattr(model, "num_sprites", 1)))
     if getattr(model, "gp_weight", 0):
         data["mix"] = rng.uniform(size=size).astype("float32")
@@ -66,7 +73,10 @@ def compile_for_test(model, optimizer="sgd", jit_compile=False):
         return keras.optimizers.SGD(0.05) if optimizer == "sgd" else keras.optimizers.get(
             optimizer)
 
-    if hasattr(model, "generator_optimizer") or type(model).__name__ == "VideoGAN":
+    if type(model).__name__ == "MoCoGAN":
+        model.compile(generator_optimizer=make(), image_discriminator_optimizer=make(),
+                      video_discriminator_optimizer=make(), jit_compile=jit_compile)
+    elif hasattr(model, "generator_optimizer") or type(model).__name__ == "VideoGAN":
         model.compile(generator_optimizer=make(), discriminator_optimizer=make(),
                       jit_compile=jit_compile)
     else:

@@ -37,22 +37,13 @@ from __future__ import annotations
 import numbers
 
 import keras
-import numpy as np
 from keras import layers, ops
 
 from vidgen_tf.layers import BatchToFrames, FramesToBatch, PlaceSprites, SpaceToDepth3D
 from vidgen_tf.losses.vae import gaussian_kl
-from vidgen_tf.models.streams import MOTIONS, image_stream, label_embedding, sprite_path
+from vidgen_tf.models.streams import (MOTIONS, image_stream, label_embedding,
+                                      one_label_per_clip, sprite_path)
 from vidgen_tf.models.vae import _VAE
-
-
-def _symbolic(value):
-    """True for a graph tensor (inside ``fit``'s compiled step), whose values are unknown."""
-    try:
-        import tensorflow as tf
-    except ImportError:                 # another backend: its tensors are concrete here
-        return False
-    return tf.is_tensor(value) and not tf.executing_eagerly()
 
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
@@ -200,21 +191,7 @@ class SpriteVAE(_VAE):
             raise ValueError(f"SpriteVAE(num_classes={self.num_classes}) needs labels: "
                              f"pass labels=... or batches {{'video': ..., 'digits': (B, 1)}} "
                              f"(make_dataset(..., keys=('digits',))).")
-        if not isinstance(labels, keras.KerasTensor) and not _symbolic(labels):
-            values = np.asarray(labels)
-            if values.size and (values.min() < -1 or values.max() >= self.num_classes):
-                raise ValueError(f"SpriteVAE: labels must be digits in [0, {self.num_classes}) "
-                                 f"(or -1 for 'no label'), got values from {values.min()} to "
-                                 f"{values.max()}.")
-        labels = ops.cast(labels, "int32")
-        if len(labels.shape) == 1:
-            labels = ops.expand_dims(labels, 1)
-        if len(labels.shape) != 2 or labels.shape[1] != 1 or (
-                batch is not None and labels.shape[0] not in (None, batch)):
-            raise ValueError(f"SpriteVAE: labels must have shape (batch,) or (batch, 1) with "
-                             f"batch={batch if batch is not None else 'B'}, got "
-                             f"{tuple(labels.shape)}.")
-        return labels
+        return one_label_per_clip(labels, "SpriteVAE", self.num_classes, batch, absent=True)
 
     # -- the VAE's pieces ------------------------------------------------------------------
     def decode(self, z, labels=None, training=False):

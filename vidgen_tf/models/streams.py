@@ -7,7 +7,7 @@ the dtype policy of the layers (None: the global one).
 
 from __future__ import annotations
 
-from keras import layers
+from keras import KerasTensor, layers, ops
 
 from vidgen_tf.layers import (BouncingPath, CropFrames, LabelIndex, ReduceSum, Scale,
                               StraightVelocity)
@@ -96,3 +96,36 @@ def sprite_path(z, t, width, num_sprites, extent, motion, policy, name="motion")
     start = layers.Dense(2 * k, activation="sigmoid", dtype=policy, name="to_start")(z)
     start = layers.Reshape((k, 2), dtype=policy, name="starts")(start)
     return BouncingPath(extent, extent / 6, dtype=policy, name="positions")([start, velocity])
+
+
+def _symbolic(value):
+    """True for a graph tensor (inside ``fit``'s compiled step), whose values are unknown."""
+    try:
+        import tensorflow as tf
+    except ImportError:                 # another backend: its tensors are concrete here
+        return False
+    return tf.is_tensor(value) and not tf.executing_eagerly()
+
+
+def one_label_per_clip(labels, owner, num_classes, batch=None, absent=False):
+    """Labels ``(B,)`` or ``(B, 1)`` as int32 ``(B, 1)``, with clear errors naming ``owner``
+    (the model asking): the shape is checked where it is known (``batch``: the expected B),
+    and concrete values must lie in ``[0, num_classes)`` (``absent``: -1, "no label", too)."""
+    import numpy as np
+
+    if not isinstance(labels, KerasTensor) and not _symbolic(labels):
+        values = np.asarray(labels)
+        low = -1 if absent else 0
+        if values.size and (values.min() < low or values.max() >= num_classes):
+            raise ValueError(f"{owner}: labels must be in [0, {num_classes})"
+                             f"{' (or -1 for no label)' if absent else ''}, got values from "
+                             f"{values.min()} to {values.max()}.")
+    labels = ops.cast(labels, "int32")
+    if len(labels.shape) == 1:
+        labels = ops.expand_dims(labels, 1)
+    if len(labels.shape) != 2 or labels.shape[1] != 1 or (
+            batch is not None and labels.shape[0] not in (None, batch)):
+        raise ValueError(f"{owner}: labels must have shape (batch,) or (batch, 1) with "
+                         f"batch={batch if batch is not None else 'B'}, got "
+                         f"{tuple(labels.shape)}.")
+    return labels

@@ -1,0 +1,434 @@
+"""MoCoGAN: motion and content as separate codes (Tulyakov et al. 2018; lesson 03).
+
+A clip is drawn from two kinds of code:
+
+- a **content** code ``z_C`` (``content_dim`` numbers, default 50), drawn once per clip and
+  given to every frame: what the clip shows (with ``num_classes``, also the label: the digit);
+- **motion** codes ``z_M(t)`` (``motion_dim`` numbers, default 10), one per frame, from a GRU
+  cell unrolled over the frames with a fresh Gaussian input ``eps_t`` at each step and a
+  Gaussian initial state ``h_0``: ``z_M(t) = h_t = GRU(h_{t-1}, eps_t)``, ``t = 1..T``
+  (``sergeytulyakov/mocogan``, ``src/models.py``: ``h_0`` is dropped, fresh noise per step).
+
+One **image generator**, shared by all frames, draws frame ``t`` from ``[z_C, z_M(t)]``: it
+has no memory, so everything that changes between frames comes through ``z_M(t)``, and
+everything that stays comes through ``z_C``. The number of frames is free: ``generate(...,
+num_frames=32)`` unrolls the GRU further than training did.
+
+Two discriminators: an **image discriminator** ``D_I`` judges single frames (drawn at random
+from real and generated clips: is each frame a real picture?) and a **video discriminator**
+``D_V`` judges whole clips (is the motion real?). The step updates ``D_I``, then ``D_V``,
+then the generator, as in the paper (here the three updates share one batch of generated
+clips, drawn once per step). Instance noise (Gaussian, ``noise_sigma``) is added to every
+input of both discriminators while training, real and fake alike: a generator's ``tanh``
+never reaches the exact black of real frames, and without noise a discriminator wins on that
+alone.
+
+With ``num_classes`` the content includes a categorical code (MoCoGAN's ``z_A``): the label,
+embedded. ``D_V`` then also classifies clips (an auxiliary head, InfoGAN-style as in
+MoCoGAN's categorical variant): it learns the labels of real clips, and the generator is
+trained to make clips that ``D_V`` classifies as the labels they were drawn with.
+
+Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+from vidgen_tf.layers import BatchToFrames, FramesToBatch
+from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
+                                  r1_penalty)
+from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
+from vidgen_tf.models.gan import _levels, build_frame_discriminator, build_video_discriminator
+from vidgen_tf.models.streams import image_stream, label_embedding, one_label_per_clip
+from vidgen_tf.precision import scaled_optimizer
+
+
+def build_motion_network(motion_dim, policy=None):
+    """``[h0 (B, dm), eps (B, T, dm)] -> z_M (B, T, dm)``: a GRU cell unrolled over the T
+    steps of ``eps`` from the state ``h0`` (``z_M(t) = h_t``; T is free).
+
+    ``keras.layers.RNN`` over a ``GRUCell``, not ``keras.layers.GRU``: with the TensorFlow
+    backend a cuDNN-eligible ``GRU`` switches XLA off for the whole model
+    (keras-team/keras#18456), and a cell in a loop runs the same everywhere."""
+    h0 = keras.Input((motion_dim,), name="h0")
+    eps = keras.Input((None, motion_dim), name="eps")
+    cell = layers.GRUCell(motion_dim, dtype=policy, name="gru_cell")
+    z_m = layers.RNN(cell, return_sequences=True, dtype=policy, name="gru")(eps,
+                                                                          initial_state=h0)
+    return keras.Model([h0, eps], z_m, name="motion_network")
+
+
+def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=None,
+                          num_classes=0):
+    """``[content (B, dc), motion (B, dm)] -> frames (B, H, W, C)`` (with ``num_classes``
+    also ``labels (B, 1)``, embedded and joined to the content): lesson 02's image stream,
+    shared by every frame."""
+    h, w, c = frame_shape
+    if h != w:
+        raise ValueError(f"MoCoGAN: frames must be square, got {h}x{w}.")
+    spatial = _levels(h, "frame size")
+    content = keras.Input((content_dim,), name="content")
+    motion = keras.Input((motion_dim,), name="motion")
+    inputs, parts = [content, motion], [content, motion]
+    if num_classes:
+        labels = keras.Input((1,), dtype="int32", name="labels")
+        inputs.append(labels)
+        parts.append(label_embedding(labels, num_classes, content_dim, policy,
+                                     "label_embedding", flatten=True))
+    code = layers.Concatenate(dtype=policy, name="code")(parts)
+    widths = [max(width // 2**i, 16) for i in range(spatial + 1)]
+    frame = image_stream(code, widths, c, policy, "frame", "to_frame")
+    return keras.Model(inputs, frame, name="frame_generator")
+
+
+def build_clip_classifier(video_shape, width, num_classes, policy=None):
+    """``clips (B, T, H, W, C) -> class logits (B, num_classes)``: the video discriminator's
+    auxiliary head, a branch of its own (as lesson 02 found for the frame discriminator: 3x3
+    convolutions with max pooling and a global max pool find a small digit anywhere in a
+    frame), its per-frame features averaged over the clip's frames."""
+    t = video_shape[0]
+    clips = keras.Input(video_shape, name="video")
+    x = FramesToBatch(dtype=policy, name="frames_as_batch")(clips)
+    filters = width
+    for i in range(3):
+        x = layers.Conv2D(filters, 3, padding="same", dtype=policy, name=f"class_conv{i}")(x)
+        x = layers.LeakyReLU(0.2, dtype=policy)(x)
+        x = layers.MaxPooling2D(dtype=policy, name=f"class_pool{i}")(x)
+        filters *= 2
+    x = layers.GlobalMaxPooling2D(dtype=policy, name="class_global_pool")(x)
+    x = BatchToFrames(t, dtype=policy, name="frames_as_clips")(x)
+    x = layers.GlobalAveragePooling1D(dtype=policy, name="over_frames")(x)
+    logits = layers.Dense(num_classes, dtype=policy, name="classes")(x)
+    return keras.Model(clips, logits, name="clip_classifier")
+
+
+def _adam():
+    # the paper's settings (src/train.py): Adam(2e-4, betas (0.5, 0.999)) for all three
+    return keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.999)
+
+
+@keras.saving.register_keras_serializable(package="vidgen_tf")
+class MoCoGAN(keras.Model):
+    """MoCoGAN with its own three-part train step (see the module docstring).
+
+    Args:
+        video_shape: ``(T, H, W, C)`` of the training clips.
+        content_dim: int. Size of ``z_C`` (50 in the paper).
+        motion_dim: int. Size of ``z_M(t)``, the GRU's state and input (10 in the paper).
+        num_classes: int. 0: unconditional; else the categorical code: the clip's label
+            ``(B, 1)`` in ``[0, num_classes)``, given to the generator and predicted by the
+            video discriminator's auxiliary head. It trains on dicts with the labels under
+            ``label_key``.
+        label_key: str. The batch key of the labels (``"digits"``, or ``"directions"`` for
+            the motion's 8 directions).
+        generator_width: int. Channels of the frame generator's first (4x4) feature map.
+        discriminator_width: int. Channels of each discriminator's first layer.
+        frames_per_clip: int. Frames of each clip the image discriminator judges.
+        loss: ``"nonsaturating"`` (the paper's cross-entropy), ``"hinge"`` or
+            ``"wasserstein"``.
+        noise_sigma: float. Standard deviation of the instance noise added to the
+            discriminators' inputs while training (0: none).
+        class_weight: float. Weight of the auxiliary classification losses.
+        r1_gamma: float. Weight of an R1 penalty on both discriminators (0: none, the paper).
+        seed: int. Seed of the codes and the noise.
+
+    Call arguments:
+        inputs: ``[content (B, dc), h0 (B, dm), eps (B, T, dm)]``, and with
+            ``num_classes`` also ``labels (B, 1)`` (``codes_list`` of ``sample_codes``).
+
+    Returns:
+        clips ``(B, T, H, W, C)`` (T from ``eps``).
+
+    ``fit`` takes batches of videos, or dicts ``{"video": ..., "noise": (B,
+    latent_shape[0]), label_key: (B, 1)}``: the noise (optional) holds a step's codes,
+    ``split_noise`` shows how, so that a step repeats exactly across device splits.
+
+    Example:
+        model = MoCoGAN((16, 32, 32, 1), num_classes=10)
+        model.compile()                       # three Adam(2e-4, beta_1=0.5) optimizers
+        model.fit(make_dataset(source, 16, keys=("digits",)), steps_per_epoch=100)
+        clips = model.generate(10, seed=0, labels=range(10), num_frames=32)
+    """
+
+    def __init__(self, video_shape=(16, 32, 32, 1), content_dim=50, motion_dim=10,
+                 num_classes=0, label_key="digits", generator_width=256,
+                 discriminator_width=32, frames_per_clip=4, loss="nonsaturating",
+                 noise_sigma=0.1, class_weight=1.0, r1_gamma=0.0, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        if loss not in ADVERSARIAL_LOSSES:
+            raise ValueError(f"MoCoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
+                             f"got {loss!r}.")
+        for name, value in (("content_dim", content_dim), ("motion_dim", motion_dim),
+                            ("frames_per_clip", frames_per_clip)):
+            if int(value) != value or value < 1:
+                raise ValueError(f"MoCoGAN: {name} must be a positive integer, got {value!r}.")
+        if int(num_classes) != num_classes or num_classes < 0:
+            raise ValueError(f"MoCoGAN: num_classes must be 0 (unconditional) or a positive "
+                             f"integer, got {num_classes!r}.")
+        if noise_sigma < 0:
+            raise ValueError(f"MoCoGAN: noise_sigma must be >= 0, got {noise_sigma!r}.")
+        self.video_shape = tuple(int(s) for s in video_shape)
+        self.content_dim, self.motion_dim = int(content_dim), int(motion_dim)
+        self.num_classes, self.label_key = int(num_classes), str(label_key)
+        self.generator_width = int(generator_width)
+        self.discriminator_width = int(discriminator_width)
+        self.frames_per_clip = int(frames_per_clip)
+        self.loss_name = loss
+        self.noise_sigma, self.class_weight = float(noise_sigma), float(class_weight)
+        self.r1_gamma, self.seed = float(r1_gamma), int(seed)
+        policy = self.dtype_policy
+        t, h, w, c = self.video_shape
+        self.motion_network = build_motion_network(self.motion_dim, policy)
+        self.frame_generator = build_frame_generator((h, w, c), self.content_dim,
+                                                     self.motion_dim, self.generator_width,
+                                                     policy, self.num_classes)
+        self.image_discriminator = build_frame_discriminator((h, w, c),
+                                                             self.discriminator_width, policy)
+        self.video_discriminator = build_video_discriminator(self.video_shape,
+                                                             self.discriminator_width, policy)
+        self.clip_classifier = (build_clip_classifier(self.video_shape,
+                                                      self.discriminator_width,
+                                                      self.num_classes, policy)
+                                if self.num_classes and self.class_weight else None)
+        self.latent_shape = (self.content_dim + self.motion_dim * (t + 1),)
+        self.data_shape = self.video_shape
+        self.seed_generator = keras.random.SeedGenerator(self.seed, name="noise")
+        names = ["d_image_loss", "d_video_loss", "g_loss", "real_image_logit",
+                 "fake_image_logit", "real_video_logit", "fake_video_logit"]
+        if self.clip_classifier is not None:
+            names += ["class_loss", "fake_class_loss"]
+        if self.r1_gamma:
+            names += ["r1"]
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.build()
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # --- codes and generation -----------------------------------------------------------
+
+    def sample_codes(self, num, num_frames=None, seed=None, labels=None):
+        """Codes of ``num`` clips of ``num_frames`` (default: the training clips') frames:
+        ``{"content": (num, dc), "h0": (num, dm), "eps": (num, T, dm)}`` drawn from
+        N(0, I), with ``"labels" (num, 1)`` (given, or uniform) when the model has classes.
+        Repeatable with an integer ``seed``."""
+        num = int(num)
+        t = self.video_shape[0] if num_frames is None else int(num_frames)
+        seeds = ([seed + k for k in range(4)] if isinstance(seed, int)
+                 else [self.seed_generator if seed is None else seed] * 4)
+        codes = {"content": keras.random.normal((num, self.content_dim), seed=seeds[0]),
+                 "h0": keras.random.normal((num, self.motion_dim), seed=seeds[1]),
+                 "eps": keras.random.normal((num, t, self.motion_dim), seed=seeds[2])}
+        if self.num_classes:
+            codes["labels"] = (self._labels(labels, num) if labels is not None else
+                               keras.random.randint((num, 1), 0, self.num_classes,
+                                                    seed=seeds[3]))
+        elif labels is not None:
+            raise ValueError("MoCoGAN.sample_codes: labels given to an unconditional model "
+                             "(num_classes=0).")
+        return codes
+
+    def motion_codes(self, h0, eps, training=False):
+        """``z_M (B, T, dm)`` from the GRU's initial state ``h0 (B, dm)`` and its inputs
+        ``eps (B, T, dm)``."""
+        return self.motion_network([h0, eps], training=training)
+
+    def decode(self, content, motion, labels=None, training=False):
+        """Clips ``(B, T, H, W, C)`` from ``content (B, dc)`` and motion codes ``(B, T,
+        dm)``: every frame drawn by the one frame generator from ``[content, motion_t]``."""
+        t = ops.shape(motion)[1]
+        h, w, c = self.video_shape[1:]
+        content = ops.reshape(ops.repeat(ops.expand_dims(content, 1), t, axis=1),
+                              (-1, self.content_dim))
+        inputs = [content, ops.reshape(motion, (-1, self.motion_dim))]
+        if self.num_classes:
+            if labels is None:
+                raise ValueError(f"MoCoGAN(num_classes={self.num_classes}).decode needs the "
+                                 f"labels (B, 1).")
+            inputs.append(ops.reshape(ops.repeat(self._labels(labels), t, axis=1), (-1, 1)))
+        frames = self.frame_generator(inputs, training=training)
+        return ops.reshape(frames, (-1, t, h, w, c))
+
+    def call(self, inputs, training=False):
+        content, h0, eps, *labels = inputs
+        if len(labels) != (1 if self.num_classes else 0):
+            raise ValueError(f"MoCoGAN(num_classes={self.num_classes}) takes [content, h0, "
+                             f"eps{', labels' if self.num_classes else ''}], got "
+                             f"{len(inputs)} inputs.")
+        motion = self.motion_codes(h0, eps, training=training)
+        return self.decode(content, motion, labels[0] if labels else None, training=training)
+
+    def codes_list(self, codes):
+        """The ``call`` inputs of a dict of codes: ``[content, h0, eps(, labels)]``."""
+        return [codes[k] for k in ("content", "h0", "eps", "labels") if k in codes]
+
+    def generate(self, num, seed=None, labels=None, num_frames=None):
+        """``num`` clips of ``num_frames`` frames (default: as trained) from codes drawn
+        from N(0, I) (repeatable with ``seed``); a model with classes draws the given
+        ``labels (num,)`` or ``(num, 1)``, or labels drawn uniformly."""
+        codes = self.sample_codes(num, num_frames, seed, labels)
+        return self(self.codes_list(codes), training=False)
+
+    def _labels(self, labels, batch=None):
+        return one_label_per_clip(labels, "MoCoGAN", self.num_classes, batch)
+
+    # --- training -----------------------------------------------------------------------
+
+    def compile(self, generator_optimizer=None, image_discriminator_optimizer=None,
+                video_discriminator_optimizer=None, **kwargs):
+        """Set the three optimizers (default: the paper's Adam(2e-4, 0.5, 0.999)), built at
+        once inside the current strategy scope, loss-scaled under mixed float16."""
+        policy = self.dtype_policy
+        self.generator_optimizer = scaled_optimizer(generator_optimizer or _adam(), policy)
+        self.image_discriminator_optimizer = scaled_optimizer(
+            image_discriminator_optimizer or _adam(), policy)
+        self.video_discriminator_optimizer = scaled_optimizer(
+            video_discriminator_optimizer or _adam(), policy)
+        self.generator_optimizer.build(self._generator_variables())
+        self.image_discriminator_optimizer.build(self.image_discriminator.trainable_variables)
+        self.video_discriminator_optimizer.build(self._video_critic_variables())
+        # ``model.optimizer`` is the generator's: its step counter is the run's step
+        super().compile(optimizer=self.generator_optimizer, **kwargs)
+
+    def _generator_variables(self):
+        return self.motion_network.trainable_variables + self.frame_generator.trainable_variables
+
+    def _video_critic_variables(self):
+        variables = list(self.video_discriminator.trainable_variables)
+        if self.clip_classifier is not None:
+            variables += self.clip_classifier.trainable_variables
+        return variables
+
+    def _noisy(self, x):
+        """Instance noise: ``x + sigma * N(0, I)`` (training only)."""
+        if not self.noise_sigma:
+            return x
+        return x + ops.cast(self.noise_sigma, x.dtype) * keras.random.normal(
+            ops.shape(x), dtype=x.dtype, seed=self.seed_generator)
+
+    def _image_logits(self, videos, index):
+        """Logits ``(B * k,)`` of the image discriminator on ``k`` frames of each clip (the
+        frame indices ``index (k,)``), with instance noise."""
+        h, w, c = self.video_shape[1:]
+        frames = ops.reshape(ops.take(videos, index, axis=1), (-1, h, w, c))
+        return ops.cast(self.image_discriminator(self._noisy(frames), training=True), "float32")
+
+    def _video_logits(self, videos):
+        return ops.cast(self.video_discriminator(self._noisy(videos), training=True), "float32")
+
+    def _class_loss(self, videos, labels):
+        logits = ops.cast(self.clip_classifier(videos, training=True), "float32")
+        return ops.mean(ops.sparse_categorical_crossentropy(labels[:, 0], logits,
+                                                             from_logits=True))
+
+    def split_noise(self, noise):
+        """A flat noise ``(B, latent_shape[0])`` as the codes of clips of the training
+        length: ``{"content": (B, dc), "h0": (B, dm), "eps": (B, T, dm)}`` (its first
+        ``dc`` numbers, the next ``dm``, the rest)."""
+        dc, dm = self.content_dim, self.motion_dim
+        return {"content": noise[:, :dc], "h0": noise[:, dc:dc + dm],
+                "eps": ops.reshape(noise[:, dc + dm:], (-1, self.video_shape[0], dm))}
+
+    def _codes(self, data, batch):
+        """The step's codes: from ``data["noise"]`` if the batch brings it (a step that
+        repeats across device splits), else drawn here."""
+        if isinstance(data, dict) and data.get("noise") is not None:
+            return self.split_noise(ops.cast(data["noise"], "float32"))
+        return self.split_noise(keras.random.normal((batch,) + self.latent_shape,
+                                                    seed=self.seed_generator))
+
+    def _data_labels(self, data):
+        if not self.num_classes:
+            return None
+        if not isinstance(data, dict) or data.get(self.label_key) is None:
+            given = (f"a dict with keys {sorted(data)}" if isinstance(data, dict)
+                     else "videos without labels")
+            raise ValueError(f"MoCoGAN(num_classes={self.num_classes}) trains on dicts with "
+                             f"the labels under {self.label_key!r} (make_dataset(..., "
+                             f"keys=({self.label_key!r},))); got {given}.")
+        return self._labels(data[self.label_key])
+
+    def train_step(self, data):
+        import tensorflow as tf
+
+        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        videos = ops.cast(data["video"] if isinstance(data, dict) else data, self.compute_dtype)
+        batch = ops.shape(videos)[0]
+        codes = self._codes(data, batch)
+        labels = self._data_labels(data)          # the fakes are drawn with the real labels
+        index = keras.random.randint((self.frames_per_clip,), 0, self.video_shape[0],
+                                     seed=self.seed_generator)
+        logs = {}
+
+        def update(optimizer, scaled, variables, tape):
+            grads = tape.gradient(scaled, variables)
+            optimizer.apply_gradients(zip(grads, variables))
+
+        g_vars = self._generator_variables()
+        # The generator runs once, on the outer tape; both critics' steps treat its clips as
+        # constants (the tape does not record them), and the generator's step differentiates
+        # the same clips through the updated critics.
+        with tf.GradientTape() as g_tape:
+            motion = self.motion_codes(codes["h0"], codes["eps"], training=True)
+            fake = self.decode(codes["content"], motion, labels, training=True)
+            frozen = ops.stop_gradient(fake)
+            with g_tape.stop_recording():
+                # 1. the image discriminator, on k frames of each clip
+                optimizer = self.image_discriminator_optimizer
+                d_image_vars = self.image_discriminator.trainable_variables
+                with tf.GradientTape() as tape:
+                    real_i = self._image_logits(videos, index)
+                    fake_i = self._image_logits(frozen, index)
+                    d_image = discriminator_loss(self.loss_name, real_i, fake_i)
+                    if self.r1_gamma:
+                        r1 = r1_penalty(lambda x: self._image_logits(x, index), videos)
+                        d_image = d_image + 0.5 * self.r1_gamma * r1
+                    scaled = optimizer.scale_loss(replica_share(d_image))
+                update(optimizer, scaled, d_image_vars, tape)
+                # 2. the video discriminator (and its auxiliary head, on real clips only)
+                optimizer = self.video_discriminator_optimizer
+                d_video_vars = self._video_critic_variables()
+                with tf.GradientTape() as tape:
+                    real_v = self._video_logits(videos)
+                    fake_v = self._video_logits(frozen)
+                    d_video = discriminator_loss(self.loss_name, real_v, fake_v)
+                    if self.clip_classifier is not None:
+                        logs["class_loss"] = self._class_loss(videos, labels)
+                        d_video = d_video + self.class_weight * logs["class_loss"]
+                    if self.r1_gamma:
+                        r1_v = r1_penalty(self._video_logits, videos)
+                        d_video = d_video + 0.5 * self.r1_gamma * r1_v
+                        logs["r1"] = r1 + r1_v
+                    scaled = optimizer.scale_loss(replica_share(d_video))
+                update(optimizer, scaled, d_video_vars, tape)
+            # 3. the generator, through both updated discriminators
+            g_loss = (generator_loss(self.loss_name, self._image_logits(fake, index))
+                      + generator_loss(self.loss_name, self._video_logits(fake)))
+            if self.clip_classifier is not None:      # clips classified as their labels
+                logs["fake_class_loss"] = self._class_loss(fake, labels)
+                g_loss = g_loss + self.class_weight * logs["fake_class_loss"]
+            scaled = self.generator_optimizer.scale_loss(replica_share(g_loss))
+        update(self.generator_optimizer, scaled, g_vars, g_tape)
+
+        logs.update({"d_image_loss": d_image, "d_video_loss": d_video, "g_loss": g_loss,
+                     "real_image_logit": ops.mean(real_i), "fake_image_logit": ops.mean(fake_i),
+                     "real_video_logit": ops.mean(real_v), "fake_video_logit": ops.mean(fake_v)})
+        for name, value in logs.items():
+            self.trackers[name].update_state(value, sample_weight=batch)
+        return multiworker_safe_logs({name: t.result() for name, t in self.trackers.items()})
+
+    def get_config(self):
+        return {**super().get_config(), "video_shape": self.video_shape,
+                "content_dim": self.content_dim, "motion_dim": self.motion_dim,
+                "num_classes": self.num_classes, "label_key": self.label_key,
+                "generator_width": self.generator_width,
+                "discriminator_width": self.discriminator_width,
+                "frames_per_clip": self.frames_per_clip, "loss": self.loss_name,
+                "noise_sigma": self.noise_sigma, "class_weight": self.class_weight,
+                "r1_gamma": self.r1_gamma, "seed": self.seed}
