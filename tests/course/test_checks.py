@@ -231,6 +231,25 @@ def test_a_loop_that_repeats_its_first_code_is_caught():
         check_exercise("1.4", closed)
 
 
+def test_an_aggregate_covariance_with_the_biased_spread_is_caught():
+    def biased(means, variances):
+        return means.mean(0), np.cov(means.T, bias=True) + np.diag(variances.mean(0))
+
+    with pytest.raises(AssertionError, match="aggregate_moments' C"):
+        check_exercise("1.6", biased)
+
+
+def test_an_aggregate_covariance_without_the_posterior_variances_is_caught():
+    # the spread of the means alone: the prior of a plain autoencoder's codes
+    with pytest.raises(AssertionError, match="aggregate_moments' C"):
+        check_exercise("1.6", lambda means, variances: (means.mean(0), np.cov(means.T)))
+
+
+def test_an_aggregate_answer_that_is_not_a_pair_is_explained():
+    with pytest.raises(AssertionError, match=r"must return a pair \(m, C\), got ndarray"):
+        check_exercise("1.6", lambda means, variances: means.mean(0))
+
+
 def test_a_squared_norm_gradient_penalty_is_caught():
     import tensorflow as tf
 

@@ -83,7 +83,7 @@ def evaluate(model, profile, single=False):
     if setting is not None:
         from vidgen_tf.metrics.baselines import evaluate as evaluate_samples
 
-        samples = sample_in_batches(model.generate, setting.num_generated)
+        samples = sample_in_batches(model.generate, setting.num_generated, seed=0)  # repeatable
         scores["samples"] = evaluate_samples(samples, setting)
     return scores
 

@@ -101,3 +101,28 @@ def check_sprite_vae_loss(answer, rng):
                 f"{n} clips, {about}", rtol=1e-4, atol=1e-6)
         checked.append(about)
     return (f"sprite_vae_loss agrees with SpriteVAE.compute_loss ({'; '.join(checked)}).")
+
+
+@exercise("1.6", "aggregate_moments(means, variances)",
+          reimplements="vidgen_tf.models.vae.aggregate_gaussian")
+def check_aggregate_moments(answer, rng):
+    from vidgen_tf.models.vae import aggregate_gaussian
+
+    trials = 10
+    for _ in range(trials):
+        n, d = int(rng.integers(2, 40)), int(rng.integers(1, 6))
+        means = (rng.normal(size=(n, d)) * rng.uniform(0.2, 3, size=d)).astype(np.float32)
+        variances = rng.uniform(0.01, 2, size=(n, d)).astype(np.float32)
+        result = answer(means.copy(), variances.copy())
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise AssertionError(f"aggregate_moments must return a pair (m, C), got "
+                                 f"{type(result).__name__}.")
+        m, c = aggregate_gaussian(means, variances)
+        case = f"{n} examples of {d} numbers"
+        compare("aggregate_moments' m", np.asarray(result[0], np.float64), m, case,
+                rtol=1e-4, atol=1e-5)
+        compare("aggregate_moments' C (the means' covariance, 1/(N-1), plus the mean "
+                "posterior variance on the diagonal)", np.asarray(result[1], np.float64), c,
+                case, rtol=1e-4, atol=1e-5)
+    return (f"aggregate_moments agrees with vidgen_tf.models.vae.aggregate_gaussian on "
+            f"{trials} random sets of posteriors.")
