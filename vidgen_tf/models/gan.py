@@ -56,8 +56,8 @@ from vidgen_tf.layers import (BatchToFrames, FramesToBatch, MaskedComposite, Pla
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
                                   gradient_penalty, multilabel_cross_entropy, r1_penalty)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
-from vidgen_tf.models.streams import (MOTIONS, frame_codes, image_stream, label_embedding,
-                                      sprite_path)
+from vidgen_tf.models.streams import (MOTIONS, batch_labels, frame_codes, image_stream,
+                                      label_embedding, sprite_path)
 from vidgen_tf.precision import scaled_optimizer
 
 GENERATORS = ("conv3d", "two_stream", "temporal", "sprite")
@@ -445,13 +445,8 @@ class VideoGAN(keras.Model):
         """The batch's labels ``(B, num_sprites)`` of a conditional GAN (None otherwise)."""
         if not self.num_classes:
             return None
-        if not isinstance(data, dict) or data.get("digits") is None:
-            given = (f"a dict with keys {sorted(data)}" if isinstance(data, dict)
-                     else "videos without labels")
-            raise ValueError(f"VideoGAN(num_classes={self.num_classes}) trains on dicts with "
-                             f"the labels under 'digits' (make_dataset(..., keys=('digits',))); "
-                             f"got {given}.")
-        return self._labels(data["digits"])
+        return self._labels(batch_labels(data, "digits",
+                                         f"VideoGAN(num_classes={self.num_classes})"))
 
     def _generate_for(self, z, labels, training):
         return self.generator(z if labels is None else [z, labels], training=training)

@@ -41,7 +41,8 @@ from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, genera
                                   r1_penalty)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
 from vidgen_tf.models.gan import _levels, build_frame_discriminator, build_video_discriminator
-from vidgen_tf.models.streams import image_stream, label_embedding, one_label_per_clip
+from vidgen_tf.models.streams import (batch_labels, image_stream, label_embedding,
+                                      one_label_per_clip)
 from vidgen_tf.precision import scaled_optimizer
 
 
@@ -346,13 +347,8 @@ class MoCoGAN(keras.Model):
     def _data_labels(self, data):
         if not self.num_classes:
             return None
-        if not isinstance(data, dict) or data.get(self.label_key) is None:
-            given = (f"a dict with keys {sorted(data)}" if isinstance(data, dict)
-                     else "videos without labels")
-            raise ValueError(f"MoCoGAN(num_classes={self.num_classes}) trains on dicts with "
-                             f"the labels under {self.label_key!r} (make_dataset(..., "
-                             f"keys=({self.label_key!r},))); got {given}.")
-        return self._labels(data[self.label_key])
+        return self._labels(batch_labels(data, self.label_key,
+                                         f"MoCoGAN(num_classes={self.num_classes})"))
 
     def train_step(self, data):
         import tensorflow as tf

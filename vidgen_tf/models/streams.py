@@ -129,3 +129,14 @@ def one_label_per_clip(labels, owner, num_classes, batch=None, absent=False):
                          f"batch={batch if batch is not None else 'B'}, got "
                          f"{tuple(labels.shape)}.")
     return labels
+
+
+def batch_labels(data, key, owner):
+    """The labels under ``key`` of a training batch, which must be a dict that has them; the
+    error names ``owner`` (the model asking) and what the batch holds instead."""
+    if not isinstance(data, dict) or data.get(key) is None:
+        given = (f"a dict with keys {sorted(data)}" if isinstance(data, dict)
+                 else "videos without labels")
+        raise ValueError(f"{owner} trains on dicts with the labels under {key!r} "
+                         f"(make_dataset(..., keys=({key!r},))); got {given}.")
+    return data[key]
