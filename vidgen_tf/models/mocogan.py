@@ -24,9 +24,10 @@ never reaches the exact black of real frames, and without noise a discriminator 
 alone.
 
 With ``num_classes`` the content includes a categorical code (MoCoGAN's ``z_A``): the label,
-embedded. ``D_V`` then also classifies clips (an auxiliary head, InfoGAN-style as in
-MoCoGAN's categorical variant): it learns the labels of real clips, and the generator is
-trained to make clips that ``D_V`` classifies as the labels they were drawn with.
+embedded. ``D_V`` then also classifies clips, from the frames ``D_I`` judges (an auxiliary
+head, InfoGAN-style as in MoCoGAN's categorical variant): it learns the labels of real clips,
+and the generator is trained to make clips that ``D_V`` classifies as the labels they were
+drawn with.
 
 Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
@@ -88,7 +89,10 @@ def build_clip_classifier(video_shape, width, num_classes, policy=None):
     """``clips (B, T, H, W, C) -> class logits (B, num_classes)``: the video discriminator's
     auxiliary head, a branch of its own (as lesson 02 found for the frame discriminator: 3x3
     convolutions with max pooling and a global max pool find a small digit anywhere in a
-    frame), its per-frame features averaged over the clip's frames."""
+    frame), its per-frame features averaged over the clip's frames. ``MoCoGAN`` gives it the
+    ``frames_per_clip`` frames the image discriminator judges: reading all 16 frames of 32x32
+    clips, a training step took 1024 ms (batch 8, 2 CPU cores), reading 4 of them 617-682 ms
+    (without the head: 484-682 ms, the machine's speed varying)."""
     t = video_shape[0]
     clips = keras.Input(video_shape, name="video")
     x = FramesToBatch(dtype=policy, name="frames_as_batch")(clips)
@@ -126,7 +130,8 @@ class MoCoGAN(keras.Model):
             the motion's 8 directions).
         generator_width: int. Channels of the frame generator's first (4x4) feature map.
         discriminator_width: int. Channels of each discriminator's first layer.
-        frames_per_clip: int. Frames of each clip the image discriminator judges.
+        frames_per_clip: int. Frames of each clip the image discriminator (and the auxiliary
+            head) judges.
         loss: ``"nonsaturating"`` (the paper's cross-entropy), ``"hinge"`` or
             ``"wasserstein"``.
         noise_sigma: float. Standard deviation of the instance noise added to the
@@ -189,7 +194,7 @@ class MoCoGAN(keras.Model):
                                                              self.discriminator_width, policy)
         self.video_discriminator = build_video_discriminator(self.video_shape,
                                                              self.discriminator_width, policy)
-        self.clip_classifier = (build_clip_classifier(self.video_shape,
+        self.clip_classifier = (build_clip_classifier((self.frames_per_clip, h, w, c),
                                                       self.discriminator_width,
                                                       self.num_classes, policy)
                                 if self.num_classes and self.class_weight else None)
@@ -323,8 +328,11 @@ class MoCoGAN(keras.Model):
     def _video_logits(self, videos):
         return ops.cast(self.video_discriminator(self._noisy(videos), training=True), "float32")
 
-    def _class_loss(self, videos, labels):
-        logits = ops.cast(self.clip_classifier(videos, training=True), "float32")
+    def _class_loss(self, videos, labels, index):
+        """Cross-entropy of the clips' labels under the auxiliary head, which reads the
+        frames at ``index`` of each clip."""
+        frames = ops.take(videos, index, axis=1)
+        logits = ops.cast(self.clip_classifier(frames, training=True), "float32")
         return ops.mean(ops.sparse_categorical_crossentropy(labels[:, 0], logits,
                                                              from_logits=True))
 
@@ -395,7 +403,7 @@ class MoCoGAN(keras.Model):
                     fake_v = self._video_logits(frozen)
                     d_video = discriminator_loss(self.loss_name, real_v, fake_v)
                     if self.clip_classifier is not None:
-                        logs["class_loss"] = self._class_loss(videos, labels)
+                        logs["class_loss"] = self._class_loss(videos, labels, index)
                         d_video = d_video + self.class_weight * logs["class_loss"]
                     if self.r1_gamma:
                         r1_v = r1_penalty(self._video_logits, videos)
@@ -407,7 +415,7 @@ class MoCoGAN(keras.Model):
             g_loss = (generator_loss(self.loss_name, self._image_logits(fake, index))
                       + generator_loss(self.loss_name, self._video_logits(fake)))
             if self.clip_classifier is not None:      # clips classified as their labels
-                logs["fake_class_loss"] = self._class_loss(fake, labels)
+                logs["fake_class_loss"] = self._class_loss(fake, labels, index)
                 g_loss = g_loss + self.class_weight * logs["fake_class_loss"]
             scaled = self.generator_optimizer.scale_loss(replica_share(g_loss))
         update(self.generator_optimizer, scaled, g_vars, g_tape)
