@@ -106,6 +106,36 @@ def test_content_is_shared_by_all_frames_and_motion_is_per_frame():
     assert all(not np.allclose(third[t], clip[t], atol=1e-4) for t in range(SHAPE[0]))
 
 
+def test_sprite_frame_generator_draws_its_sprite_where_its_code_says_on_black():
+    model = small(num_classes=10, frame_generator="sprite")
+    content, h0, eps = codes(batch=3)
+    labels = np.array([[1], [4], [8]], "int32")
+    g = model.frame_generator
+    parts = keras.Model(g.inputs, [g.get_layer("to_sprite").output,
+                                   g.get_layer("place_in_pixels").output])
+    motion = np.asarray(model.motion_codes(h0, eps)).reshape(-1, MOTION)
+    frame_inputs = [np.repeat(content, SHAPE[0], axis=0), motion,
+                    np.repeat(labels, SHAPE[0], axis=0)]
+    sprites, places = (np.asarray(a) for a in parts(frame_inputs))
+    clips = np.asarray(model([content, h0, eps, labels]))
+    frames = clips.reshape((-1,) + SHAPE[1:])
+    size = SHAPE[1] // 2
+    assert sprites.shape == (12, size, size, 1)
+    for frame, sprite, place in zip(frames, sprites, places.reshape(-1, 2)):
+        assert 0 <= place.min() and place.max() <= SHAPE[1] - size
+        top, left = np.round(place).astype(int)
+        expected = -np.ones(SHAPE[1:], np.float32)
+        expected[top:top + size, left:left + size] = sprite
+        np.testing.assert_allclose(frame, expected, atol=1e-5)
+    # the config names the generator: a model built from it draws the same clips
+    assert model.get_config()["frame_generator"] == "sprite"
+    again = MoCoGAN.from_config(model.get_config())
+    again.set_weights(model.get_weights())
+    np.testing.assert_allclose(np.asarray(again([content, h0, eps, labels])), clips, atol=1e-6)
+    with pytest.raises(ValueError, match="frame_generator must be one of"):
+        small(frame_generator="frames")
+
+
 def test_fresh_noise_per_step_moves_and_longer_clips_continue_the_same_motion():
     model = small()
     content, h0, eps = codes(batch=1, frames=8)
@@ -133,6 +163,36 @@ def test_codes_and_generation_are_repeatable_with_a_seed():
                                   [[4], [9]])
     np.testing.assert_array_equal(np.asarray(model.generate(2, seed=1, labels=[1, 2])),
                                   np.asarray(model.generate(2, seed=1, labels=[1, 2])))
+
+
+def test_shared_codes_repeat_one_kind_of_code_within_each_group_and_not_the_other():
+    model = small(num_classes=10)
+    same_content = model.sample_shared_codes(3, 4, "content", seed=2, labels=[5, 0, 9])
+    same_motion = model.sample_shared_codes(3, 4, "motion", seed=2)
+    as_groups = lambda codes, key: np.asarray(codes[key]).reshape((3, 4, -1))  # noqa: E731
+    for codes, shared, free in ((same_content, ("content", "labels"), ("h0", "eps")),
+                                (same_motion, ("h0", "eps"), ("content",))):
+        for key in shared:          # every clip of a group holds its group's first code
+            g = as_groups(codes, key)
+            np.testing.assert_array_equal(g, np.repeat(g[:, :1], 4, axis=1))
+        for key in free:            # no two clips of a group hold the same code
+            g = as_groups(codes, key)
+            assert all(not np.allclose(g[i, a], g[i, b]) for i in range(3)
+                       for a in range(4) for b in range(a + 1, 4))
+        assert not np.allclose(as_groups(codes, shared[0])[0, 0],
+                               as_groups(codes, shared[0])[1, 0])     # groups differ
+    np.testing.assert_array_equal(as_groups(same_content, "labels")[:, :, 0],
+                                  [[5] * 4, [0] * 4, [9] * 4])
+    # the same seed draws the same codes: only the repetition differs
+    plain = model.sample_codes(12, seed=2, labels=np.repeat([5, 0, 9], 4))
+    np.testing.assert_array_equal(np.asarray(same_content["eps"]), np.asarray(plain["eps"]))
+    # longer clips: the shared motion is shared over all their frames
+    long = model.sample_shared_codes(2, 2, "motion", num_frames=9, seed=0)
+    assert np.asarray(long["eps"]).shape == (4, 9, MOTION)
+    with pytest.raises(ValueError, match="share must be 'content' or 'motion'"):
+        model.sample_shared_codes(2, 2, "labels")
+    with pytest.raises(ValueError, match="labels"):
+        model.sample_shared_codes(2, 2, "content", labels=[1, 2, 3])
 
 
 def _softplus(x):

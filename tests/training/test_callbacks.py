@@ -126,6 +126,32 @@ def test_weights_ema_without_warmup_uses_the_decay_from_the_first_step():
             np.testing.assert_allclose(w, 0.75 * s0 + 0.25 * w1, rtol=1e-5, atol=1e-6)
 
 
+def test_weights_ema_of_several_sub_models_averages_theirs_and_leaves_the_rest():
+    class Three(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c = (keras.layers.Dense(n) for n in (2, 3, 1))
+
+        def call(self, x):
+            return self.c(self.b(self.a(x)))
+
+    model = Three()
+    model(np.zeros((1, 4), "float32"))
+    start = [np.array(w) for w in model.trainable_weights]
+    ema = WeightsEMA(decay=0.5, attribute=("a", "b"), warmup=False)
+    ema.set_model(model)
+    ema.on_train_begin()
+    for w in model.trainable_weights:                     # one "step": every weight + 1
+        w.assign(w + 1.0)
+    ema.on_train_batch_end(0)
+    averaged = {id(w) for layer in (model.a, model.b) for w in layer.trainable_weights}
+    with ema.applied():
+        for w, w0 in zip(model.trainable_weights, start):
+            # 0.5 * w0 + 0.5 * (w0 + 1) for a's and b's weights; c's as trained
+            np.testing.assert_allclose(w, w0 + (0.5 if id(w) in averaged else 1.0), atol=1e-6)
+    assert len(ema.get_state()) == 1 + len(averaged)       # the counter and 4 averages
+
+
 def test_sample_monitor_writes_one_gif_per_epoch_and_time_budget_stops(tmp_path):
     from PIL import Image
 

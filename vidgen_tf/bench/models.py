@@ -304,6 +304,68 @@ def gan(quick=False):
     return {"metrics": result, "details": details}
 
 
+def _gan_fvd_of_this_run():
+    """Lesson 02's GAN's proxy FVD for the comparison of lesson 03: the ``gan`` benchmark's
+    run on this machine (``runs/bench-gan``: in ``make bench`` it runs just before
+    ``mocogan``), else the committed ``benchmarks/results.json``; with where it came from."""
+    import json
+
+    path = os.path.join(REPO, "runs", "bench-gan", "metrics.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            metrics = json.load(f)
+        return metrics["scores"]["samples"]["proxy_fvd"], "runs/bench-gan/metrics.json"
+    with open(os.path.join(REPO, "benchmarks", "results.json")) as f:
+        entry = json.load(f)["benchmarks"]["gan"]
+    return entry["metrics"]["samples proxy_fvd"], f"benchmarks/results.json ({entry['measured']})"
+
+
+@benchmark("mocogan", "Lesson 03: class-conditional MoCoGAN (content code once per clip, GRU "
+                      "motion codes, sprite frame generator, image and video discriminators) "
+                      "on one moving digit, 32x32, 16 frames (recipe 'mocogan', cpu profile, "
+                      "the recipe's steps)")
+def mocogan(quick=False):
+    from vidgen_tf.metrics.bars import Bar
+    from vidgen_tf.training.mocogan_recipe import bars, setting
+
+    model, metrics, seconds, timing, profile = _run("mocogan", quick)
+    scores = metrics["scores"]
+    samples = scores["samples"]
+    gan_fvd, gan_source = _gan_fvd_of_this_run()
+    keys = ("same_content_digit_agreement", "same_content_path_correlation",
+            "same_motion_digit_agreement", "same_motion_path_correlation")
+    long = scores["long_generation"]
+    result = {**{f"samples {k}": round(v, 3) for k, v in samples.items()},
+              "lesson 02 gan proxy_fvd": round(gan_fvd, 3),
+              **{k.replace("_", " "): round(scores[k], 3) for k in keys},
+              **{f"{long['frames']} frames, {window} 16 {k}": round(v, 3)
+                 for window in ("first", "last") for k, v in long[window].items()},
+              **_real_displacement_rows(setting(profile), quick),
+              **_timing_metrics(metrics, seconds, timing)}
+    own = bars(profile) + [Bar("proxy_fvd", "proxy FVD below lesson 02's GAN", high=gan_fvd,
+                               high_inclusive=False)]
+    disentangled = [Bar("same_content_digit_agreement", "one content, 16 motions: same digit",
+                        low=0.8),
+                    Bar("same_motion_path_correlation", "one motion, 16 contents: path "
+                        "correlation", low=0.8)]
+    details = (f"Samples scored as lesson 02's GAN's (`gan_recipe.evaluate`: "
+               f"{setting(profile).num_generated} clips drawn for the digits 0-9 in turn, "
+               f"generator's averaged weights) in the {scores['setting']} setting. Lesson 02's "
+               f"GAN's proxy FVD, {gan_fvd:.1f}, from {gan_source}. Disentanglement: "
+               f"{scores['groups']} groups of {scores['per_group']} clips sharing one content "
+               f"code and label (one group per digit) with motions of their own, and "
+               f"{scores['groups']} groups sharing one motion (h0 and the GRU's inputs) with "
+               f"contents of their own (the digits in turn): the share of a group's clips "
+               f"showing its most common digit, and the mean pairwise correlation of their "
+               f"centre-of-brightness paths (`vidgen_tf.metrics.disentanglement`). Long "
+               f"generation: the same {setting(profile).num_generated} clips at "
+               f"{long['frames']} frames, their first and last 16 frames scored apart. "
+               f"Reproduce: `python -m vidgen_tf train mocogan --profile cpu --out "
+               f"runs/mocogan`.\n" + _bars_line(own, samples)
+               + _bars_line(disentangled, scores))
+    return {"metrics": result, "details": details}
+
+
 def step_profile(recipe, profile):
     """Parameters, FLOPs and the compiled time of one train step of ``recipe`` built at
     ``profile``'s sizes, on whatever device runs this (float32, no XLA: on a CPU, the gpu

@@ -21,6 +21,7 @@ _LAZY = {
     "load_evaluator": "evaluator_store", "EvaluatorError": "evaluator_store",
     "EvalSetting": "baselines", "SETTINGS": "baselines", "evaluate": "baselines",
     "baseline_table": "baselines", "fvd": "i3d", "build_i3d": "i3d",
+    "shared_digit_agreement": "disentanglement", "shared_path_correlation": "disentanglement",
 }
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from vidgen_tf.layers import BatchToFrames, FramesToBatch
+from vidgen_tf.layers import BatchToFrames, FramesToBatch, PlaceSprites, Scale
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
                                   r1_penalty)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
@@ -62,11 +62,23 @@ def build_motion_network(motion_dim, policy=None):
     return keras.Model([h0, eps], z_m, name="motion_network")
 
 
+FRAME_GENERATORS = ("image", "sprite")
+
+
 def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=None,
-                          num_classes=0):
+                          num_classes=0, kind="image"):
     """``[content (B, dc), motion (B, dm)] -> frames (B, H, W, C)`` (with ``num_classes``
-    also ``labels (B, 1)``, embedded and joined to the content): lesson 02's image stream,
-    shared by every frame."""
+    also ``labels (B, 1)``, embedded and joined to the content), shared by every frame.
+
+    ``kind="image"`` (the paper's): lesson 02's image stream draws the whole frame.
+    ``"sprite"``: the same stream draws a sprite of half the frame's side, a dense layer
+    reads where it goes (``(top, left)``, sigmoid-bounded to the frame), and
+    ``PlaceSprites`` puts it there on black, at whole pixels. Both read the whole code
+    ``[z_C, z_M(t)]``: the sprite may change with the motion code and its place with the
+    content code, so the split of content and motion is still learned, not built in."""
+    if kind not in FRAME_GENERATORS:
+        raise ValueError(f"MoCoGAN: frame_generator must be one of {FRAME_GENERATORS}, got "
+                         f"{kind!r}.")
     h, w, c = frame_shape
     if h != w:
         raise ValueError(f"MoCoGAN: frames must be square, got {h}x{w}.")
@@ -81,7 +93,20 @@ def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=No
                                      "label_embedding", flatten=True))
     code = layers.Concatenate(dtype=policy, name="code")(parts)
     widths = [max(width // 2**i, 16) for i in range(spatial + 1)]
-    frame = image_stream(code, widths, c, policy, "frame", "to_frame")
+    if kind == "image":
+        frame = image_stream(code, widths, c, policy, "frame", "to_frame")
+        return keras.Model(inputs, frame, name="frame_generator")
+    if h < 8:
+        raise ValueError(f"MoCoGAN: the sprite frame generator needs frames of at least 8x8, "
+                         f"got {h}x{w}.")
+    size = h // 2
+    sprite = image_stream(code, widths[:-1], c, policy, "sprite", "to_sprite")
+    sprite = layers.Reshape((size, size, 1, c), dtype=policy, name="sprites")(sprite)
+    place = layers.Dense(2, activation="sigmoid", dtype=policy, name="to_place")(code)
+    place = Scale(h - size, dtype=policy, name="place_in_pixels")(
+        layers.Reshape((1, 1, 2), dtype=policy, name="places")(place))
+    frame = PlaceSprites(h, whole_pixels=True, dtype=policy, name="place")([sprite, place])
+    frame = layers.Reshape((h, w, c), dtype=policy, name="frame")(frame)
     return keras.Model(inputs, frame, name="frame_generator")
 
 
@@ -138,6 +163,8 @@ class MoCoGAN(keras.Model):
             discriminators' inputs while training (0: none).
         class_weight: float. Weight of the auxiliary classification losses.
         r1_gamma: float. Weight of an R1 penalty on both discriminators (0: none, the paper).
+        frame_generator: ``"image"`` (the paper's: draws whole frames) or ``"sprite"`` (draws
+            a sprite and where it goes; see ``build_frame_generator``).
         seed: int. Seed of the codes and the noise.
 
     Call arguments:
@@ -161,7 +188,8 @@ class MoCoGAN(keras.Model):
     def __init__(self, video_shape=(16, 32, 32, 1), content_dim=50, motion_dim=10,
                  num_classes=0, label_key="digits", generator_width=256,
                  discriminator_width=32, frames_per_clip=4, loss="nonsaturating",
-                 noise_sigma=0.1, class_weight=1.0, r1_gamma=0.0, seed=0, **kwargs):
+                 noise_sigma=0.1, class_weight=1.0, r1_gamma=0.0, frame_generator="image",
+                 seed=0, **kwargs):
         super().__init__(**kwargs)
         if loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"MoCoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
@@ -184,12 +212,14 @@ class MoCoGAN(keras.Model):
         self.loss_name = loss
         self.noise_sigma, self.class_weight = float(noise_sigma), float(class_weight)
         self.r1_gamma, self.seed = float(r1_gamma), int(seed)
+        self.frame_generator_kind = str(frame_generator)
         policy = self.dtype_policy
         t, h, w, c = self.video_shape
         self.motion_network = build_motion_network(self.motion_dim, policy)
         self.frame_generator = build_frame_generator((h, w, c), self.content_dim,
                                                      self.motion_dim, self.generator_width,
-                                                     policy, self.num_classes)
+                                                     policy, self.num_classes,
+                                                     self.frame_generator_kind)
         self.image_discriminator = build_frame_discriminator((h, w, c),
                                                              self.discriminator_width, policy)
         self.video_discriminator = build_video_discriminator(self.video_shape,
@@ -238,6 +268,38 @@ class MoCoGAN(keras.Model):
         elif labels is not None:
             raise ValueError("MoCoGAN.sample_codes: labels given to an unconditional model "
                              "(num_classes=0).")
+        return codes
+
+    def sample_shared_codes(self, groups, per_group, share, num_frames=None, seed=None,
+                            labels=None):
+        """Codes of ``groups * per_group`` clips in groups of ``per_group`` (clips ``g *
+        per_group`` to ``(g + 1) * per_group - 1``) that share one kind of code.
+
+        Args:
+            share: ``"content"``: the clips of a group share their content code (and label)
+                and have motions of their own; ``"motion"``: they share the motion (``h0``
+                and ``eps``) and have contents (and labels) of their own.
+            labels: with classes, ``(groups,)`` for ``share="content"`` (a group's digit),
+                ``(groups * per_group,)`` for ``"motion"``; None draws them uniformly.
+
+        Returns:
+            the dict of ``sample_codes``, the shared entries repeated within each group.
+        """
+        if share not in ("content", "motion"):
+            raise ValueError(f"MoCoGAN.sample_shared_codes: share must be 'content' or "
+                             f"'motion', got {share!r}.")
+        groups, per_group = int(groups), int(per_group)
+        if labels is not None and share == "content":
+            labels = ops.repeat(self._labels(labels, groups), per_group, axis=0)
+        codes = self.sample_codes(groups * per_group, num_frames, seed, labels)
+        shared = ("content", "labels") if share == "content" else ("h0", "eps")
+        for key in shared:
+            if key in codes:
+                value = codes[key]
+                rest = tuple(ops.shape(value)[1:])
+                first = ops.reshape(value, (groups, per_group) + rest)[:, :1]
+                codes[key] = ops.reshape(ops.repeat(first, per_group, axis=1),
+                                         (groups * per_group,) + rest)
         return codes
 
     def motion_codes(self, h0, eps, training=False):
@@ -435,4 +497,5 @@ class MoCoGAN(keras.Model):
                 "discriminator_width": self.discriminator_width,
                 "frames_per_clip": self.frames_per_clip, "loss": self.loss_name,
                 "noise_sigma": self.noise_sigma, "class_weight": self.class_weight,
-                "r1_gamma": self.r1_gamma, "seed": self.seed}
+                "r1_gamma": self.r1_gamma, "frame_generator": self.frame_generator_kind,
+                "seed": self.seed}

@@ -101,8 +101,9 @@ class WeightsEMA(keras.callbacks.Callback):
 
     Args:
         decay: float in ``[0, 1)``.
-        attribute: optional str. The sub-model whose trainable weights are averaged
-            (``"generator"``); None averages all the model's trainable weights.
+        attribute: optional str, or a tuple of str. The sub-model(s) whose trainable
+            weights are averaged (``"generator"``; MoCoGAN's ``("motion_network",
+            "frame_generator")``); None averages all the model's trainable weights.
         warmup: bool. Ramp the decay up from 0.1 as above.
     """
 
@@ -118,8 +119,10 @@ class WeightsEMA(keras.callbacks.Callback):
         self._update = None
 
     def _variables(self):
-        owner = getattr(self.model, self.attribute) if self.attribute else self.model
-        return owner.trainable_weights
+        if not self.attribute:
+            return self.model.trainable_weights
+        names = (self.attribute,) if isinstance(self.attribute, str) else self.attribute
+        return [w for name in names for w in getattr(self.model, name).trainable_weights]
 
     def _ensure(self):
         if self._shadows is not None:

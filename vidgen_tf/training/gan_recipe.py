@@ -103,7 +103,7 @@ def balanced_labels(num, num_sprites=1):
 
 def generate_balanced(model, num, seed=0):
     """``num`` samples (float videos) drawn for ``balanced_labels``, and the labels."""
-    labels = balanced_labels(num, model.num_sprites)
+    labels = balanced_labels(num, getattr(model, "num_sprites", 1))     # MoCoGAN: one label
     return sample_in_batches(model.generate, num, labels=labels, seed=seed), labels
 
 
@@ -121,7 +121,7 @@ def evaluate(model, profile):
     s = setting(profile)
     samples, labels = generate_balanced(model, s.num_generated)
     scores = evaluate_samples(samples, s)
-    if model.num_sprites == 1:
+    if getattr(model, "num_sprites", 1) == 1:
         scores["label_accuracy"] = label_accuracy(samples, labels)
     return {"setting": s.name, "samples": scores}
 

@@ -41,7 +41,8 @@ class Recipe:
             training clips. It must give the same result when run again. (The sample
             grids written during training come before it: a VAE's are from ``N(0, I)``.)
         ema_decay: optional float: keep an average of ``ema_attribute``'s weights.
-        ema_attribute: optional str: the sub-model averaged (None: the whole model).
+        ema_attribute: optional str or tuple of str: the sub-model(s) averaged (None: the
+            whole model).
         seed: int.
         variant_of: optional str. The recipe this one repeats with other numbers only (a
             loss weight): the same model, data and code paths, so the tests that build and
@@ -58,7 +59,7 @@ class Recipe:
     monitor: Callable
     evaluate: Callable
     ema_decay: float | None = None
-    ema_attribute: str | None = None
+    ema_attribute: str | tuple | None = None
     seed: int = 0
     variant_of: str | None = None
     finish: Callable | None = None
@@ -69,6 +70,7 @@ def _import_builtin():
     import vidgen_tf.training.sprite_vae_recipe  # noqa: F401  "sprite-vae", "...-unconditional"
     import vidgen_tf.training.frame_vae_recipe  # noqa: F401  "frame-vae-beta1", ...
     import vidgen_tf.training.vae_recipe  # noqa: F401  registers "vae", "vae-digits-1-32"
+    import vidgen_tf.training.mocogan_recipe  # noqa: F401  registers "mocogan"
 
 
 # a recipe registered again replaces the first (a notebook cell run twice); the built-in

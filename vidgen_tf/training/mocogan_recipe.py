@@ -1,0 +1,141 @@
+"""The ``mocogan`` recipe: a class-conditional ``MoCoGAN`` on moving digits (lesson 03).
+
+It trains in lesson 02's setting (the cpu profile's ``digits-1-32``: one digit per clip,
+32x32, 16 frames; the gpu profile's ``digits-2-64``), on the same stream and batch size, and
+its samples are drawn and scored as lesson 02's GAN's (``gan_recipe.evaluate``: the digits 0-9
+asked for in turn), so the two lessons' numbers compare.
+
+The categorical code is the clip's digit (MoCoGAN's ``z_A``): the frame generator is told
+which digit to draw, and the video discriminator's auxiliary head learns the digits of real
+clips and teaches the generator to draw clips it reads as the digit asked for.
+"""
+
+from __future__ import annotations
+
+from vidgen_tf.training import gan_recipe
+from vidgen_tf.training.recipes import Recipe, register
+
+setting = gan_recipe.setting
+
+
+def bars(profile):
+    """Lesson 03's bars for MoCoGAN's samples, in the profile's setting: digit confidence
+    >= 0.6 with >= 8 classes, identity consistency >= 0.8 (content is one code per clip: the
+    model's claim), mean displacement inside the real clips' 10th-90th percentile, and (in
+    ``digits-1-32``) proxy FVD below the shuffled-in-time baseline (the benchmark adds: below
+    lesson 02's GAN in the same run)."""
+    from vidgen_tf.metrics.bars import digit_sample_bars
+
+    s = setting(profile)
+    one_digit_32 = s.single_digit and s.image_size == 32     # the baseline's setting
+    return digit_sample_bars(s, identity=0.8, fvd_below=SHUFFLED_FVD if one_digit_32 else None,
+                             motion_quantiles=(10, 90),
+                             real_count=profile.pick(smoke=16, cpu=256, gpu=256))
+
+
+# benchmarks/results.md, entry "baselines": digits-1-32's real clips shuffled in time score a
+# proxy FVD of 164.2 +- 15.9 (5 draws): right digits, wrong motion
+SHUFFLED_FVD = 164
+
+
+def build(profile):
+    from vidgen_tf.models import MoCoGAN
+
+    s = setting(profile)
+    model = MoCoGAN((s.num_frames, s.image_size, s.image_size, 1), **profile.pick(
+        smoke=dict(content_dim=16, motion_dim=4, generator_width=32, discriminator_width=8),
+        cpu=dict(content_dim=50, motion_dim=10, generator_width=128, discriminator_width=32),
+        gpu=dict(content_dim=50, motion_dim=10, generator_width=512, discriminator_width=64)),
+        num_classes=10, label_key="digits", frames_per_clip=4, loss="nonsaturating",
+        noise_sigma=0.1, class_weight=1.0, frame_generator="sprite")
+    model.compile(jit_compile=profile.jit_compile)     # the paper's Adam(2e-4, 0.5, 0.999)
+    return model
+
+
+def disentanglement(model, profile, seed=0):
+    """Groups of clips that share one code, scored (``metrics.disentanglement``).
+
+    ``same_content``: one group per digit, each of ``per_group`` clips with one content code
+    and label and motions of their own; ``same_motion``: groups of clips with one motion and
+    contents of their own (the digits 0-9 in turn). Each kind reports the digit agreement
+    and the path correlation of its groups: the first kind should agree on the digit and not
+    on the path, the second the other way round.
+
+    Returns:
+        dict of floats: ``same_content_digit_agreement``, ``same_content_path_correlation``,
+        ``same_motion_digit_agreement``, ``same_motion_path_correlation``; ``groups`` and
+        ``per_group``.
+    """
+    import numpy as np
+
+    from vidgen_tf.metrics.disentanglement import (shared_digit_agreement,
+                                                   shared_path_correlation)
+
+    groups, per_group = profile.pick(smoke=(2, 4), cpu=(10, 16), gpu=(10, 16))
+    result = {"groups": groups, "per_group": per_group}
+    for share, labels in (("content", np.arange(groups) % 10),
+                          ("motion", np.arange(groups * per_group) % 10)):
+        clips = np.asarray(shared_clips(model, groups, per_group, share, seed, labels))
+        clips = clips.reshape((groups, per_group) + clips.shape[1:])
+        result[f"same_{share}_digit_agreement"] = shared_digit_agreement(clips)["agreement"]
+        result[f"same_{share}_path_correlation"] = shared_path_correlation(clips)["correlation"]
+    return result
+
+
+def shared_clips(model, groups, per_group, share, seed=0, labels=None, num_frames=None):
+    """``groups * per_group`` clips (float) from ``model.sample_shared_codes``."""
+    codes = model.sample_shared_codes(groups, per_group, share, num_frames, seed,
+                                      labels if model.num_classes else None)
+    return model(model.codes_list(codes), training=False)
+
+
+def long_generation(model, profile, factor=2, seed=0):
+    """Clips ``factor`` times longer than the training clips (the GRU unrolled further),
+    drawn as ``evaluate`` draws them, their first and last training-length windows scored
+    apart: does the motion go on, and do the frames stay digits?
+
+    Returns:
+        dict: ``frames``; ``first`` and ``last``, each the evaluation kit's scores of the
+        window (and its label accuracy with one digit per clip).
+    """
+    import functools
+
+    from vidgen_tf.metrics.baselines import evaluate as evaluate_samples
+    from vidgen_tf.metrics.scores import label_accuracy
+    from vidgen_tf.training.recipes import sample_in_batches
+
+    s = setting(profile)
+    t = model.video_shape[0]
+    labels = gan_recipe.balanced_labels(s.num_generated)
+    samples = sample_in_batches(functools.partial(model.generate, num_frames=factor * t),
+                                s.num_generated, labels=labels, seed=seed)
+    result = {"frames": factor * t}
+    for name, window in (("first", samples[:, :t]), ("last", samples[:, -t:])):
+        scores = evaluate_samples(window, s)
+        if s.single_digit:
+            scores["label_accuracy"] = label_accuracy(window, labels)
+        result[name] = scores
+    return result
+
+
+def evaluate(model, profile):
+    """Lesson 02's scores of the samples (``gan_recipe.evaluate``), the disentanglement of
+    content and motion (``disentanglement``: its numbers beside ``"samples"``), and the
+    scores of clips twice as long as the training clips (``"long_generation"``)."""
+    scores = gan_recipe.evaluate(model, profile)
+    scores.update(disentanglement(model, profile))
+    scores["long_generation"] = long_generation(model, profile)
+    return scores
+
+
+register(Recipe(
+    name="mocogan",
+    description="class-conditional MoCoGAN (content code once per clip, GRU motion codes, "
+                "one frame generator; image and video discriminators, the video one also a "
+                "digit classifier) on moving digits (lesson 03)",
+    build=build, data=gan_recipe.data,
+    steps=lambda p: p.pick(smoke=4, cpu=1300, gpu=40000),
+    steps_per_epoch=lambda p: p.pick(smoke=2, cpu=100, gpu=1000),
+    batch_size=gan_recipe._batch_size, monitor=gan_recipe.monitor,
+    evaluate=evaluate,
+    ema_decay=0.999, ema_attribute=("motion_network", "frame_generator")))
