@@ -246,19 +246,16 @@ def test_model_benchmarks_report_their_training_scores_and_times(fake_training):
 
 
 def test_model_benchmarks_train_score_and_time_their_steps():
-    """The quick runs end to end: the recipes train their smoke steps and are scored (``vae``
-    runs the same code as ``vae-digits-1-32`` with another recipe)."""
-    from vidgen_tf.bench.models import gan, vae_digits_1_32
+    """A quick run end to end: the gan recipe trains its smoke steps, is scored and its step
+    timed (the richest path: dict batches, lazy R1 branches, the real motion range). The
+    VAE recipes' training and scores are checked in ``training/test_references.py``, on the
+    same run the benchmark would make; their entries' formatting above."""
+    from vidgen_tf.bench.models import gan
 
-    for run, score in ((vae_digits_1_32, "held-out PSNR (dB)"), (gan, "samples proxy_fvd")):
+    for run in (gan,):
         metrics = run(quick=True)["metrics"]
         assert metrics["training steps"] == 4
         assert all(math.isfinite(v) for v in metrics.values())
-        if score.startswith("held-out PSNR"):
-            # PSNR >= 0 holds by construction for clips in [-1, 1]; four training steps do
-            # not reconstruct held-out clips anywhere near exactly (that would be an error,
-            # such as scoring the clips against themselves)
-            assert metrics[score] < 30
         if run is gan:
             assert (0 < metrics["real displacement p10"] < metrics["real displacement p25"]
                     < metrics["real displacement p75"] < metrics["real displacement p90"])

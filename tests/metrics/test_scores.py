@@ -128,7 +128,9 @@ def test_evaluate_compares_with_the_reference_features_computed_once(real):
 
 @pytest.fixture(scope="module")
 def table():
-    return baseline_table(SMALL, seeds=(0, 1))
+    # one seed: the orderings below read the means, and one seed's table is deterministic;
+    # the spread's formatting is checked on a row made by hand
+    return baseline_table(SMALL, seeds=(0,))
 
 
 def test_baselines_are_ordered_as_a_person_would(table):
@@ -155,4 +157,6 @@ def test_table_markdown_lists_every_case(table):
     text = table_markdown(table)
     for case in CASES:
         assert f"| {case} |" in text
-    assert "±" in text and "proxy FVD" in text
+    assert "proxy FVD" in text and "±" not in text           # one seed: no spread
+    spread = table_markdown({"x": {"proxy_fvd": (12.345, 0.5)}, "y": {"proxy_fvd": (3.0, 0.0)}})
+    assert "| x | 12.35 ± 0.50 |" in spread and "| y | 3.00 |" in spread

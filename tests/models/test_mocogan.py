@@ -62,11 +62,16 @@ def test_mocogan_contract(tmp_path):
 
 def test_motion_codes_are_a_gru_unrolled_by_hand():
     """``z_M(t) = h_t = GRU(h_{t-1}, eps_t)`` from ``h_0``, Keras' gate order (z, r, h) with
-    the reset gate applied after the recurrent product (``reset_after``)."""
-    model = small()
+    the reset gate applied after the recurrent product (``reset_after``), with the update
+    gate's input bias started at 2 (the recipe's)."""
+    model = small(update_gate_bias=2.0)
     _, h0, eps = codes(batch=3, frames=5)
     kernel, recurrent, bias = (np.asarray(w, np.float64) for w in
                                model.motion_network.get_layer("gru").cell.weights)
+    expected_bias = np.zeros((2, 3 * MOTION))
+    expected_bias[0, :MOTION] = 2.0
+    np.testing.assert_array_equal(bias, expected_bias)
+    assert MoCoGAN.from_config(model.get_config()).update_gate_bias == 2.0
     sigmoid = lambda a: 1 / (1 + np.exp(-a))        # noqa: E731
     h, expected = h0.astype(np.float64), []
     for t in range(eps.shape[1]):
@@ -121,6 +126,11 @@ def test_sprite_frame_generator_draws_its_sprite_where_its_code_says_on_black():
     frames = clips.reshape((-1,) + SHAPE[1:])
     size = SHAPE[1] // 2
     assert sprites.shape == (12, size, size, 1)
+    # the motion reaches the sprite through a map initialised to zero: untrained, every frame
+    # of a clip shows its clip's sprite; clips differ
+    per_clip = sprites.reshape((3, SHAPE[0]) + sprites.shape[1:])
+    np.testing.assert_allclose(per_clip, np.repeat(per_clip[:, :1], SHAPE[0], axis=1), atol=1e-6)
+    assert not np.allclose(per_clip[0, 0], per_clip[1, 0])
     for frame, sprite, place in zip(frames, sprites, places.reshape(-1, 2)):
         assert 0 <= place.min() and place.max() <= SHAPE[1] - size
         top, left = np.round(place).astype(int)
@@ -199,13 +209,19 @@ def _softplus(x):
     return np.logaddexp(0, np.asarray(x, np.float64))
 
 
-def _critics(model, clips, index):
+def _critics(model, clips, index, labels=None):
+    """The critics' logits by hand; with ``projection`` each frame judged with its clip's
+    label (clip-major order: the k frames of clip 0, then of clip 1...)."""
     import tensorflow as tf
 
     h, w, c = model.video_shape[1:]
-    frames = tf.reshape(tf.gather(clips, index, axis=1), (-1, h, w, c))
-    return (np.asarray(model.image_discriminator(frames), np.float64),
-            np.asarray(model.video_discriminator(clips), np.float64))
+    frames = np.asarray(tf.reshape(tf.gather(clips, index, axis=1), (-1, h, w, c)))
+    if not model.projection:
+        return (np.asarray(model.image_discriminator(frames), np.float64),
+                np.asarray(model.video_discriminator(clips), np.float64))
+    frame_labels = np.repeat(labels, len(index), axis=0)
+    return (np.asarray(model.image_discriminator([frames, frame_labels]), np.float64),
+            np.asarray(model.video_discriminator([clips, labels]), np.float64))
 
 
 def _cross_entropy(logits, labels):
@@ -225,12 +241,13 @@ def _next_index(model):
                                            seed=copy))
 
 
-@pytest.mark.parametrize("num_classes", [0, 10])
+@pytest.mark.parametrize("num_classes, projection, class_weight",
+                         [(0, False, 1.0), (10, False, 1.0), (10, True, 3.0)])
 def test_one_step_updates_the_image_critic_then_the_video_critic_then_the_generator(
-        num_classes):
+        num_classes, projection, class_weight):
     """Each critic's loss is computed with the generator's clips before the step; the
     generator's loss with both critics already updated (the paper's order: D_I, D_V, G)."""
-    model = small(num_classes=num_classes)
+    model = small(num_classes=num_classes, projection=projection, class_weight=class_weight)
     sgd = lambda: keras.optimizers.SGD(0.1)          # noqa: E731
     model.compile(generator_optimizer=sgd(), image_discriminator_optimizer=sgd(),
                   video_discriminator_optimizer=sgd())
@@ -244,8 +261,8 @@ def test_one_step_updates_the_image_critic_then_the_video_critic_then_the_genera
         call.append(labels)
     fake = np.asarray(model(call))
     index = _next_index(model)
-    real_i, real_v = _critics(model, videos, index)
-    fake_i, fake_v = _critics(model, fake, index)
+    real_i, real_v = _critics(model, videos, index, labels)
+    fake_i, fake_v = _critics(model, fake, index, labels)
     expected_class = (_cross_entropy(model.clip_classifier(videos[:, index]), labels[:, 0])
                       if num_classes else None)
     networks = (model.image_discriminator, model.video_discriminator, model.frame_generator,
@@ -259,15 +276,15 @@ def test_one_step_updates_the_image_critic_then_the_video_critic_then_the_genera
     d_video = np.mean(_softplus(-real_v)) + np.mean(_softplus(fake_v))
     if num_classes:
         assert logs["class_loss"] == pytest.approx(expected_class, rel=1e-5)
-        d_video += expected_class
+        d_video += class_weight * expected_class
     assert logs["d_video_loss"] == pytest.approx(d_video, rel=1e-5)
     # the generator's loss: the updated critics on the clips of the generator before its step
-    new_i, new_v = _critics(model, fake, index)
+    new_i, new_v = _critics(model, fake, index, labels)
     g_loss = np.mean(_softplus(-new_i)) + np.mean(_softplus(-new_v))
     if num_classes:
         fake_class = _cross_entropy(model.clip_classifier(fake[:, index]), labels[:, 0])
         assert logs["fake_class_loss"] == pytest.approx(fake_class, rel=1e-4)
-        g_loss += fake_class
+        g_loss += class_weight * fake_class
     assert logs["g_loss"] == pytest.approx(g_loss, rel=1e-4)
     for network, old in zip(networks, before):
         assert any(not np.allclose(a, np.array(b)) for a, b in
@@ -295,6 +312,8 @@ def test_bad_arguments_and_batches_are_named():
         small(motion_dim=0)
     with pytest.raises(ValueError, match="noise_sigma must be >= 0"):
         small(noise_sigma=-0.1)
+    with pytest.raises(ValueError, match=r"projection=True needs labels \(num_classes > 0\)"):
+        small(projection=True)
     model = small(num_classes=10)
     with pytest.raises(ValueError, match=r"takes \[content, h0, eps, labels\], got 3"):
         model(codes())

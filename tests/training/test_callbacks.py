@@ -13,7 +13,10 @@ from vidgen_tf.training import (Checkpointer, SampleMonitor, StopOnNonFinite, Ti
 
 def _model():
     keras.utils.set_random_seed(0)
-    return tiny_models.compile_for_test(tiny_models.build("video_vae"), optimizer="adam")
+    # eager steps: these tests check what the callbacks do between steps, which runs the same
+    # around a compiled step (the recipes' runs in test_rerun and test_cli cover that path)
+    return tiny_models.compile_for_test(tiny_models.build("video_vae"), optimizer="adam",
+                                        run_eagerly=True)
 
 
 def _videos(n=4, seed=0):

@@ -36,10 +36,12 @@ def build(name):
                          num_classes=10, class_weight=1.0, generator_width=32,
                          discriminator_width=8, r1_gamma=1.0, r1_every=2)
     elif name == "mocogan":
-        # with the digit as its categorical code; no instance noise, whose draws depend on
-        # how a batch is split over devices
+        # as the mocogan recipe: the digit as its categorical code, the sprite frame
+        # generator, projection discriminators; no instance noise, whose draws depend on how
+        # a batch is split over devices
         model = MoCoGAN((4, 16, 16, 1), content_dim=6, motion_dim=3, num_classes=10,
-                        generator_width=32, discriminator_width=8, noise_sigma=0.0)
+                        generator_width=32, discriminator_width=8, noise_sigma=0.0,
+                        frame_generator="sprite", projection=True, class_weight=3.0)
     else:
         raise ValueError(name)
     model.build()
@@ -61,10 +63,12 @@ def batch(name, model, size=4, seed=0):
     return data
 
 
-def compile_for_test(model, optimizer="sgd", jit_compile=False):
+def compile_for_test(model, optimizer="sgd", jit_compile=False, run_eagerly=False):
     """Compile with plain SGD (default): unlike Adam's first step, its update is proportional
     to the gradient, so a wrongly scaled loss shows in the weights. ``optimizer`` may also be
-    a name or a function returning a fresh optimizer (GANs get two)."""
+    a name or a function returning a fresh optimizer (GANs get two). ``run_eagerly``: for
+    tests of what runs between steps (callbacks), where tracing the step would be most of
+    the cost."""
     import keras
 
     def make():
@@ -75,10 +79,11 @@ def compile_for_test(model, optimizer="sgd", jit_compile=False):
 
     if type(model).__name__ == "MoCoGAN":
         model.compile(generator_optimizer=make(), image_discriminator_optimizer=make(),
-                      video_discriminator_optimizer=make(), jit_compile=jit_compile)
+                      video_discriminator_optimizer=make(), jit_compile=jit_compile,
+                      run_eagerly=run_eagerly)
     elif hasattr(model, "generator_optimizer") or type(model).__name__ == "VideoGAN":
         model.compile(generator_optimizer=make(), discriminator_optimizer=make(),
-                      jit_compile=jit_compile)
+                      jit_compile=jit_compile, run_eagerly=run_eagerly)
     else:
-        model.compile(optimizer=make(), jit_compile=jit_compile)
+        model.compile(optimizer=make(), jit_compile=jit_compile, run_eagerly=run_eagerly)
     return model

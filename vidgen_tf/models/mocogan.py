@@ -47,9 +47,15 @@ from vidgen_tf.models.streams import (batch_labels, image_stream, label_embeddin
 from vidgen_tf.precision import scaled_optimizer
 
 
-def build_motion_network(motion_dim, policy=None):
+def build_motion_network(motion_dim, policy=None, update_gate_bias=0.0):
     """``[h0 (B, dm), eps (B, T, dm)] -> z_M (B, T, dm)``: a GRU cell unrolled over the T
     steps of ``eps`` from the state ``h0`` (``z_M(t) = h_t``; T is free).
+
+    ``update_gate_bias``: the initial bias of the update gate (Keras and PyTorch start at
+    0). At 2, the gate starts near ``sigmoid(2) = 0.88``: each step keeps most of the state,
+    and consecutive motion codes start close (an untrained GRU of 10 units driven by N(0, I)
+    moved its codes by 0.26 per step at 0, about their spread over a clip, 0.32; by 0.08 at
+    2, a third of theirs), as an LSTM's forget-gate bias of 1 does (Jozefowicz et al. 2015).
 
     ``keras.layers.RNN`` over a ``GRUCell``, not ``keras.layers.GRU``: with the TensorFlow
     backend a cuDNN-eligible ``GRU`` switches XLA off for the whole model
@@ -59,7 +65,13 @@ def build_motion_network(motion_dim, policy=None):
     cell = layers.GRUCell(motion_dim, dtype=policy, name="gru_cell")
     z_m = layers.RNN(cell, return_sequences=True, dtype=policy, name="gru")(eps,
                                                                           initial_state=h0)
-    return keras.Model([h0, eps], z_m, name="motion_network")
+    network = keras.Model([h0, eps], z_m, name="motion_network")
+    if update_gate_bias:
+        # bias (2, 3 * dm): input and recurrent biases of the gates (update, reset, candidate)
+        bias = ops.convert_to_numpy(cell.bias).copy()
+        bias[0, :motion_dim] = update_gate_bias
+        cell.bias.assign(bias)
+    return network
 
 
 FRAME_GENERATORS = ("image", "sprite")
@@ -73,9 +85,13 @@ def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=No
     ``kind="image"`` (the paper's): lesson 02's image stream draws the whole frame.
     ``"sprite"``: the same stream draws a sprite of half the frame's side, a dense layer
     reads where it goes (``(top, left)``, sigmoid-bounded to the frame), and
-    ``PlaceSprites`` puts it there on black, at whole pixels. Both read the whole code
-    ``[z_C, z_M(t)]``: the sprite may change with the motion code and its place with the
-    content code, so the split of content and motion is still learned, not built in."""
+    ``PlaceSprites`` puts it there on black, at whole pixels. The place reads the whole code
+    ``[z_C, z_M(t)]``; the sprite reads the content, plus the motion code through a
+    linear map initialised to zero (``motion_to_sprite``): at the start every frame of a
+    clip shows the same sprite, and training may let the motion change it (a digit that
+    turns or stretches) if the discriminators reward that. Neither split is built in: the
+    content may move the sprite, the motion may redraw it, and the lesson measures whether
+    they do."""
     if kind not in FRAME_GENERATORS:
         raise ValueError(f"MoCoGAN: frame_generator must be one of {FRAME_GENERATORS}, got "
                          f"{kind!r}.")
@@ -100,7 +116,12 @@ def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=No
         raise ValueError(f"MoCoGAN: the sprite frame generator needs frames of at least 8x8, "
                          f"got {h}x{w}.")
     size = h // 2
-    sprite = image_stream(code, widths[:-1], c, policy, "sprite", "to_sprite")
+    what = parts[0] if len(parts) == 2 else layers.Concatenate(dtype=policy, name="content_code")(
+        [parts[0], parts[2]])
+    changed = layers.Dense(what.shape[-1], use_bias=False, kernel_initializer="zeros",
+                           dtype=policy, name="motion_to_sprite")(motion)
+    what = layers.Add(dtype=policy, name="sprite_code")([what, changed])
+    sprite = image_stream(what, widths[:-1], c, policy, "sprite", "to_sprite")
     sprite = layers.Reshape((size, size, 1, c), dtype=policy, name="sprites")(sprite)
     place = layers.Dense(2, activation="sigmoid", dtype=policy, name="to_place")(code)
     place = Scale(h - size, dtype=policy, name="place_in_pixels")(
@@ -165,6 +186,11 @@ class MoCoGAN(keras.Model):
         r1_gamma: float. Weight of an R1 penalty on both discriminators (0: none, the paper).
         frame_generator: ``"image"`` (the paper's: draws whole frames) or ``"sprite"`` (draws
             a sprite and where it goes; see ``build_frame_generator``).
+        update_gate_bias: float. The GRU's initial update-gate bias (see
+            ``build_motion_network``; 0: Keras' and PyTorch's default).
+        projection: bool. With classes, both discriminators are also told the clip's label
+            (projection discriminators, lesson 02): they judge "a real clip *of this
+            digit*?". False: the paper's unconditional discriminators.
         seed: int. Seed of the codes and the noise.
 
     Call arguments:
@@ -189,7 +215,7 @@ class MoCoGAN(keras.Model):
                  num_classes=0, label_key="digits", generator_width=256,
                  discriminator_width=32, frames_per_clip=4, loss="nonsaturating",
                  noise_sigma=0.1, class_weight=1.0, r1_gamma=0.0, frame_generator="image",
-                 seed=0, **kwargs):
+                 projection=False, update_gate_bias=0.0, seed=0, **kwargs):
         super().__init__(**kwargs)
         if loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"MoCoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
@@ -213,17 +239,23 @@ class MoCoGAN(keras.Model):
         self.noise_sigma, self.class_weight = float(noise_sigma), float(class_weight)
         self.r1_gamma, self.seed = float(r1_gamma), int(seed)
         self.frame_generator_kind = str(frame_generator)
+        self.projection = bool(projection)
+        self.update_gate_bias = float(update_gate_bias)
+        if self.projection and not self.num_classes:
+            raise ValueError("MoCoGAN: projection=True needs labels (num_classes > 0).")
         policy = self.dtype_policy
         t, h, w, c = self.video_shape
-        self.motion_network = build_motion_network(self.motion_dim, policy)
+        self.motion_network = build_motion_network(self.motion_dim, policy,
+                                                   self.update_gate_bias)
         self.frame_generator = build_frame_generator((h, w, c), self.content_dim,
                                                      self.motion_dim, self.generator_width,
                                                      policy, self.num_classes,
                                                      self.frame_generator_kind)
-        self.image_discriminator = build_frame_discriminator((h, w, c),
-                                                             self.discriminator_width, policy)
-        self.video_discriminator = build_video_discriminator(self.video_shape,
-                                                             self.discriminator_width, policy)
+        projected = self.num_classes if self.projection else 0
+        self.image_discriminator = build_frame_discriminator(
+            (h, w, c), self.discriminator_width, policy, num_classes=projected)
+        self.video_discriminator = build_video_discriminator(
+            self.video_shape, self.discriminator_width, policy, num_classes=projected)
         self.clip_classifier = (build_clip_classifier((self.frames_per_clip, h, w, c),
                                                       self.discriminator_width,
                                                       self.num_classes, policy)
@@ -380,15 +412,21 @@ class MoCoGAN(keras.Model):
         return x + ops.cast(self.noise_sigma, x.dtype) * keras.random.normal(
             ops.shape(x), dtype=x.dtype, seed=self.seed_generator)
 
-    def _image_logits(self, videos, index):
+    def _image_logits(self, videos, index, labels=None):
         """Logits ``(B * k,)`` of the image discriminator on ``k`` frames of each clip (the
-        frame indices ``index (k,)``), with instance noise."""
+        frame indices ``index (k,)``), with instance noise; with ``projection``, each frame
+        judged with its clip's label."""
         h, w, c = self.video_shape[1:]
-        frames = ops.reshape(ops.take(videos, index, axis=1), (-1, h, w, c))
-        return ops.cast(self.image_discriminator(self._noisy(frames), training=True), "float32")
+        frames = self._noisy(ops.reshape(ops.take(videos, index, axis=1), (-1, h, w, c)))
+        inputs = (frames if not self.projection else
+                  [frames, ops.repeat(labels, self.frames_per_clip, axis=0)])
+        return ops.cast(self.image_discriminator(inputs, training=True), "float32")
 
-    def _video_logits(self, videos):
-        return ops.cast(self.video_discriminator(self._noisy(videos), training=True), "float32")
+    def _video_logits(self, videos, labels=None):
+        inputs = self._noisy(videos)
+        if self.projection:
+            inputs = [inputs, labels]
+        return ops.cast(self.video_discriminator(inputs, training=True), "float32")
 
     def _class_loss(self, videos, labels, index):
         """Cross-entropy of the clips' labels under the auxiliary head, which reads the
@@ -449,11 +487,11 @@ class MoCoGAN(keras.Model):
                 optimizer = self.image_discriminator_optimizer
                 d_image_vars = self.image_discriminator.trainable_variables
                 with tf.GradientTape() as tape:
-                    real_i = self._image_logits(videos, index)
-                    fake_i = self._image_logits(frozen, index)
+                    real_i = self._image_logits(videos, index, labels)
+                    fake_i = self._image_logits(frozen, index, labels)
                     d_image = discriminator_loss(self.loss_name, real_i, fake_i)
                     if self.r1_gamma:
-                        r1 = r1_penalty(lambda x: self._image_logits(x, index), videos)
+                        r1 = r1_penalty(lambda x: self._image_logits(x, index, labels), videos)
                         d_image = d_image + 0.5 * self.r1_gamma * r1
                     scaled = optimizer.scale_loss(replica_share(d_image))
                 update(optimizer, scaled, d_image_vars, tape)
@@ -461,21 +499,21 @@ class MoCoGAN(keras.Model):
                 optimizer = self.video_discriminator_optimizer
                 d_video_vars = self._video_critic_variables()
                 with tf.GradientTape() as tape:
-                    real_v = self._video_logits(videos)
-                    fake_v = self._video_logits(frozen)
+                    real_v = self._video_logits(videos, labels)
+                    fake_v = self._video_logits(frozen, labels)
                     d_video = discriminator_loss(self.loss_name, real_v, fake_v)
                     if self.clip_classifier is not None:
                         logs["class_loss"] = self._class_loss(videos, labels, index)
                         d_video = d_video + self.class_weight * logs["class_loss"]
                     if self.r1_gamma:
-                        r1_v = r1_penalty(self._video_logits, videos)
+                        r1_v = r1_penalty(lambda x: self._video_logits(x, labels), videos)
                         d_video = d_video + 0.5 * self.r1_gamma * r1_v
                         logs["r1"] = r1 + r1_v
                     scaled = optimizer.scale_loss(replica_share(d_video))
                 update(optimizer, scaled, d_video_vars, tape)
             # 3. the generator, through both updated discriminators
-            g_loss = (generator_loss(self.loss_name, self._image_logits(fake, index))
-                      + generator_loss(self.loss_name, self._video_logits(fake)))
+            g_loss = (generator_loss(self.loss_name, self._image_logits(fake, index, labels))
+                      + generator_loss(self.loss_name, self._video_logits(fake, labels)))
             if self.clip_classifier is not None:      # clips classified as their labels
                 logs["fake_class_loss"] = self._class_loss(fake, labels, index)
                 g_loss = g_loss + self.class_weight * logs["fake_class_loss"]
@@ -498,4 +536,5 @@ class MoCoGAN(keras.Model):
                 "frames_per_clip": self.frames_per_clip, "loss": self.loss_name,
                 "noise_sigma": self.noise_sigma, "class_weight": self.class_weight,
                 "r1_gamma": self.r1_gamma, "frame_generator": self.frame_generator_kind,
+                "projection": self.projection, "update_gate_bias": self.update_gate_bias,
                 "seed": self.seed}

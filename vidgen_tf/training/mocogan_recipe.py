@@ -47,7 +47,8 @@ def build(profile):
         cpu=dict(content_dim=50, motion_dim=10, generator_width=128, discriminator_width=32),
         gpu=dict(content_dim=50, motion_dim=10, generator_width=512, discriminator_width=64)),
         num_classes=10, label_key="digits", frames_per_clip=4, loss="nonsaturating",
-        noise_sigma=0.1, class_weight=1.0, frame_generator="sprite")
+        noise_sigma=0.1, class_weight=3.0, frame_generator="sprite", projection=True,
+        update_gate_bias=2.0)
     model.compile(jit_compile=profile.jit_compile)     # the paper's Adam(2e-4, 0.5, 0.999)
     return model
 
@@ -134,7 +135,7 @@ register(Recipe(
                 "one frame generator; image and video discriminators, the video one also a "
                 "digit classifier) on moving digits (lesson 03)",
     build=build, data=gan_recipe.data,
-    steps=lambda p: p.pick(smoke=4, cpu=1300, gpu=40000),
+    steps=lambda p: p.pick(smoke=4, cpu=1700, gpu=40000),
     steps_per_epoch=lambda p: p.pick(smoke=2, cpu=100, gpu=1000),
     batch_size=gan_recipe._batch_size, monitor=gan_recipe.monitor,
     evaluate=evaluate,
