@@ -121,6 +121,17 @@ def test_penalties_of_a_linear_critic_are_known():
         (norm - 1) ** 2, rel=1e-4)
 
 
+def test_lazy_r1_is_every_times_r1_on_due_steps_and_zero_between():
+    w = RNG.normal(size=(2, 3, 3, 1)).astype("float32")
+    real = RNG.normal(size=(4, 2, 3, 3, 1)).astype("float32")
+    critic = _linear_critic(w)
+    r1 = float(np.sum(w**2))
+    for step, expected in ((0, 3 * r1), (1, 0.0), (2, 0.0), (3, 3 * r1), (6, 3 * r1)):
+        got = float(losses.lazy_r1_penalty(critic, real, np.int64(step), every=3))
+        assert got == pytest.approx(expected, rel=1e-5), step
+    assert float(losses.lazy_r1_penalty(critic, real, 5, every=1)) == pytest.approx(r1, rel=1e-5)
+
+
 def test_penalties_of_a_quadratic_critic_follow_the_interpolation():
     """D(x) = sum(x^2) has gradient 2x: R1 = 4 mean ||x||^2, and GP at the given mixes."""
     import tensorflow as tf

@@ -241,13 +241,15 @@ def _next_index(model):
                                            seed=copy))
 
 
-@pytest.mark.parametrize("num_classes, projection, class_weight",
-                         [(0, False, 1.0), (10, False, 1.0), (10, True, 3.0)])
+@pytest.mark.parametrize("num_classes, projection, class_weight, r1_gamma",
+                         [(0, False, 1.0, 0.0), (10, False, 1.0, 0.0), (10, True, 3.0, 0.5)])
 def test_one_step_updates_the_image_critic_then_the_video_critic_then_the_generator(
-        num_classes, projection, class_weight):
+        num_classes, projection, class_weight, r1_gamma):
     """Each critic's loss is computed with the generator's clips before the step; the
-    generator's loss with both critics already updated (the paper's order: D_I, D_V, G)."""
-    model = small(num_classes=num_classes, projection=projection, class_weight=class_weight)
+    generator's loss with both critics already updated (the paper's order: D_I, D_V, G).
+    With R1 every 2nd step, the first step is due: each critic's penalty twice as large."""
+    model = small(num_classes=num_classes, projection=projection, class_weight=class_weight,
+                  r1_gamma=r1_gamma, r1_every=2)
     sgd = lambda: keras.optimizers.SGD(0.1)          # noqa: E731
     model.compile(generator_optimizer=sgd(), image_discriminator_optimizer=sgd(),
                   video_discriminator_optimizer=sgd())
@@ -265,6 +267,19 @@ def test_one_step_updates_the_image_critic_then_the_video_critic_then_the_genera
     fake_i, fake_v = _critics(model, fake, index, labels)
     expected_class = (_cross_entropy(model.clip_classifier(videos[:, index]), labels[:, 0])
                       if num_classes else None)
+    r1_image = r1_video = 0.0
+    if r1_gamma:
+        from vidgen_tf.losses import r1_penalty
+
+        import tensorflow as tf
+
+        h, w, c = SHAPE[1:]
+        frame_labels = tf.constant(np.repeat(labels, len(index), axis=0))
+        image_critic = lambda x: model.image_discriminator(                # noqa: E731
+            [tf.reshape(tf.gather(x, index, axis=1), (-1, h, w, c)), frame_labels])
+        r1_image = 2 * float(r1_penalty(image_critic, videos))
+        r1_video = 2 * float(r1_penalty(
+            lambda x: model.video_discriminator([x, tf.constant(labels)]), videos))
     networks = (model.image_discriminator, model.video_discriminator, model.frame_generator,
                 model.motion_network)
     before = [[np.array(w) for w in n.trainable_weights] for n in networks]
@@ -272,8 +287,12 @@ def test_one_step_updates_the_image_critic_then_the_video_critic_then_the_genera
     logs = model.train_on_batch(batch, return_dict=True)
 
     assert logs["d_image_loss"] == pytest.approx(
-        np.mean(_softplus(-real_i)) + np.mean(_softplus(fake_i)), rel=1e-5)
-    d_video = np.mean(_softplus(-real_v)) + np.mean(_softplus(fake_v))
+        np.mean(_softplus(-real_i)) + np.mean(_softplus(fake_i)) + 0.5 * r1_gamma * r1_image,
+        rel=1e-5)
+    d_video = (np.mean(_softplus(-real_v)) + np.mean(_softplus(fake_v))
+               + 0.5 * r1_gamma * r1_video)
+    if r1_gamma:
+        assert logs["r1"] == pytest.approx(r1_image + r1_video, rel=1e-5)
     if num_classes:
         assert logs["class_loss"] == pytest.approx(expected_class, rel=1e-5)
         d_video += class_weight * expected_class
@@ -312,6 +331,8 @@ def test_bad_arguments_and_batches_are_named():
         small(motion_dim=0)
     with pytest.raises(ValueError, match="noise_sigma must be >= 0"):
         small(noise_sigma=-0.1)
+    with pytest.raises(ValueError, match="r1_every must be a positive integer, got 0"):
+        small(r1_every=0)
     with pytest.raises(ValueError, match=r"projection=True needs labels \(num_classes > 0\)"):
         small(projection=True)
     model = small(num_classes=10)

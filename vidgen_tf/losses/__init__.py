@@ -10,7 +10,7 @@ Every loss returns per-example values or their mean as documented, in float32.
 """
 
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
-                                  gradient_penalty, hinge_d_loss, hinge_g_loss,
+                                  gradient_penalty, hinge_d_loss, hinge_g_loss, lazy_r1_penalty,
                                   multilabel_cross_entropy, nonsaturating_d_loss,
                                   nonsaturating_g_loss, r1_penalty, wasserstein_d_loss,
                                   wasserstein_g_loss)
@@ -18,7 +18,8 @@ from vidgen_tf.losses.vae import elbo, gaussian_kl, gaussian_nll, reparameterize
 
 __all__ = [
     "ADVERSARIAL_LOSSES", "discriminator_loss", "generator_loss", "gradient_penalty",
-    "hinge_d_loss", "hinge_g_loss", "multilabel_cross_entropy", "nonsaturating_d_loss",
-    "nonsaturating_g_loss", "r1_penalty", "wasserstein_d_loss", "wasserstein_g_loss",
+    "hinge_d_loss", "hinge_g_loss", "lazy_r1_penalty", "multilabel_cross_entropy",
+    "nonsaturating_d_loss", "nonsaturating_g_loss", "r1_penalty", "wasserstein_d_loss",
+    "wasserstein_g_loss",
     "elbo", "gaussian_kl", "gaussian_nll", "reparameterize",
 ]

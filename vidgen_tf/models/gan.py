@@ -54,7 +54,7 @@ from keras import layers, ops
 from vidgen_tf.layers import (BatchToFrames, FramesToBatch, MaskedComposite, PlaceSprites,
                               ProjectionLogit, RepeatFrames, SpaceToDepth3D)
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
-                                  gradient_penalty, multilabel_cross_entropy, r1_penalty)
+                                  gradient_penalty, lazy_r1_penalty, multilabel_cross_entropy)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
 from vidgen_tf.models.streams import (MOTIONS, batch_labels, frame_codes, image_stream,
                                       label_embedding, sprite_path)
@@ -510,12 +510,8 @@ class VideoGAN(keras.Model):
         r1 = gp = ops.zeros(())
         if self.r1_gamma:
             critic = lambda x: self._critic_sum(x, index, labels)       # noqa: E731
-            if self.r1_every == 1:
-                r1 = r1_penalty(critic, videos)
-            else:
-                due = ops.equal(self.discriminator_optimizer.iterations % self.r1_every, 0)
-                r1 = ops.cond(due, lambda: self.r1_every * r1_penalty(critic, videos),
-                              lambda: ops.zeros(()))
+            r1 = lazy_r1_penalty(critic, videos, self.discriminator_optimizer.iterations,
+                                 self.r1_every)
             d_loss = d_loss + 0.5 * self.r1_gamma * r1
         if self.gp_weight:
             mix = data.get("mix") if isinstance(data, dict) else None

@@ -39,7 +39,7 @@ from keras import layers, ops
 
 from vidgen_tf.layers import BatchToFrames, FramesToBatch, PlaceSprites, Scale
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
-                                  r1_penalty)
+                                  lazy_r1_penalty)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
 from vidgen_tf.models.gan import _levels, build_frame_discriminator, build_video_discriminator
 from vidgen_tf.models.streams import (batch_labels, image_stream, label_embedding,
@@ -184,6 +184,8 @@ class MoCoGAN(keras.Model):
             discriminators' inputs while training (0: none).
         class_weight: float. Weight of the auxiliary classification losses.
         r1_gamma: float. Weight of an R1 penalty on both discriminators (0: none, the paper).
+        r1_every: int. Lazy R1: computed on every ``r1_every``-th step of each discriminator,
+            ``r1_every`` times as large (``losses.lazy_r1_penalty``).
         frame_generator: ``"image"`` (the paper's: draws whole frames) or ``"sprite"`` (draws
             a sprite and where it goes; see ``build_frame_generator``).
         update_gate_bias: float. The GRU's initial update-gate bias (see
@@ -215,7 +217,7 @@ class MoCoGAN(keras.Model):
                  num_classes=0, label_key="digits", generator_width=256,
                  discriminator_width=32, frames_per_clip=4, loss="nonsaturating",
                  noise_sigma=0.1, class_weight=1.0, r1_gamma=0.0, frame_generator="image",
-                 projection=False, update_gate_bias=0.0, seed=0, **kwargs):
+                 projection=False, update_gate_bias=0.0, r1_every=1, seed=0, **kwargs):
         super().__init__(**kwargs)
         if loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"MoCoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
@@ -227,6 +229,8 @@ class MoCoGAN(keras.Model):
         if int(num_classes) != num_classes or num_classes < 0:
             raise ValueError(f"MoCoGAN: num_classes must be 0 (unconditional) or a positive "
                              f"integer, got {num_classes!r}.")
+        if int(r1_every) != r1_every or r1_every < 1:
+            raise ValueError(f"MoCoGAN: r1_every must be a positive integer, got {r1_every!r}.")
         if noise_sigma < 0:
             raise ValueError(f"MoCoGAN: noise_sigma must be >= 0, got {noise_sigma!r}.")
         self.video_shape = tuple(int(s) for s in video_shape)
@@ -238,6 +242,7 @@ class MoCoGAN(keras.Model):
         self.loss_name = loss
         self.noise_sigma, self.class_weight = float(noise_sigma), float(class_weight)
         self.r1_gamma, self.seed = float(r1_gamma), int(seed)
+        self.r1_every = int(r1_every)
         self.frame_generator_kind = str(frame_generator)
         self.projection = bool(projection)
         self.update_gate_bias = float(update_gate_bias)
@@ -491,7 +496,8 @@ class MoCoGAN(keras.Model):
                     fake_i = self._image_logits(frozen, index, labels)
                     d_image = discriminator_loss(self.loss_name, real_i, fake_i)
                     if self.r1_gamma:
-                        r1 = r1_penalty(lambda x: self._image_logits(x, index, labels), videos)
+                        r1 = lazy_r1_penalty(lambda x: self._image_logits(x, index, labels),
+                                             videos, optimizer.iterations, self.r1_every)
                         d_image = d_image + 0.5 * self.r1_gamma * r1
                     scaled = optimizer.scale_loss(replica_share(d_image))
                 update(optimizer, scaled, d_image_vars, tape)
@@ -506,7 +512,8 @@ class MoCoGAN(keras.Model):
                         logs["class_loss"] = self._class_loss(videos, labels, index)
                         d_video = d_video + self.class_weight * logs["class_loss"]
                     if self.r1_gamma:
-                        r1_v = r1_penalty(lambda x: self._video_logits(x, labels), videos)
+                        r1_v = lazy_r1_penalty(lambda x: self._video_logits(x, labels), videos,
+                                               optimizer.iterations, self.r1_every)
                         d_video = d_video + 0.5 * self.r1_gamma * r1_v
                         logs["r1"] = r1 + r1_v
                     scaled = optimizer.scale_loss(replica_share(d_video))
@@ -535,6 +542,7 @@ class MoCoGAN(keras.Model):
                 "discriminator_width": self.discriminator_width,
                 "frames_per_clip": self.frames_per_clip, "loss": self.loss_name,
                 "noise_sigma": self.noise_sigma, "class_weight": self.class_weight,
-                "r1_gamma": self.r1_gamma, "frame_generator": self.frame_generator_kind,
+                "r1_gamma": self.r1_gamma, "r1_every": self.r1_every,
+                "frame_generator": self.frame_generator_kind,
                 "projection": self.projection, "update_gate_bias": self.update_gate_bias,
                 "seed": self.seed}
