@@ -24,14 +24,12 @@ Inputs are one NumPy batch, or a list of them for layers and models with several
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
+
+from tests.fresh_process import reload_outputs
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
@@ -173,21 +171,9 @@ def run_model_test(model, inputs, expected_shapes, *, trainable_params, non_trai
         wrapper.save(path)
         arrays = os.path.join(str(tmp_path), "inputs.npz")
         np.savez(arrays, *xs)
-        script = textwrap.dedent(f"""
-            import importlib, json, numpy as np, keras
-            importlib.import_module({type(model).__module__!r})   # registers the classes
-            model = keras.models.load_model({path!r})
-            data = np.load({arrays!r})
-            xs = [data[f"arr_{{i}}"] for i in range({len(xs)})]
-            out = model(xs if {several!r} else xs[0], training=False)
-            out = out if isinstance(out, dict) else {{"output": out}}
-            print("RESULT " + json.dumps({{k: np.asarray(v).tolist() for k, v in out.items()}}))
-        """)
-        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                             cwd=REPO, timeout=600)
-        assert run.returncode == 0, run.stderr[-3000:]
-        line = [ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")][-1]
-        reloaded = {k: np.asarray(v) for k, v in json.loads(line[len("RESULT "):]).items()}
+        # a process that imported only NumPy, Keras and the classes' module (one per module,
+        # kept for the next reload: tests/fresh_process.py)
+        reloaded = reload_outputs(type(model).__module__, path, arrays, len(xs), several)
         assert set(reloaded) == set(outputs)
         for key, value in reloaded.items():
             np.testing.assert_allclose(value, outputs[key], atol=atol)

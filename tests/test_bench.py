@@ -245,6 +245,43 @@ def test_model_benchmarks_report_their_training_scores_and_times(fake_training):
                              ("gan", True), ("sprite-vae", True)]
 
 
+def test_mocogan_benchmark_reports_disentanglement_long_clips_and_lesson_02s_fvd(
+        fake_training, monkeypatch):
+    from vidgen_tf.bench import models
+    from vidgen_tf.config import get_profile
+
+    samples = {"proxy_fvd": 70.0, "digit_confidence": 0.9, "classes_present": 10,
+               "identity_consistency": 0.85, "mean_displacement": 1.0}
+    long = {"frames": 16, "first": {"proxy_fvd": 71.0}, "last": {"proxy_fvd": 90.5}}
+    trained = {"steps": 4, "train_seconds_this_session": 2.04, "steps_per_second": 1.96,
+               "scores": {"setting": "tiny", "samples": samples, "groups": 2, "per_group": 4,
+                          "same_content_digit_agreement": 0.875,
+                          "same_content_path_correlation": 0.1,
+                          "same_motion_digit_agreement": 0.25,
+                          "same_motion_path_correlation": 0.7,
+                          "long_generation": long}}
+    def run(name, quick):
+        fake_training.append((name, quick))
+        return None, trained, 9.87, (0.002, 0.0053, 3e7), get_profile("smoke")
+
+    monkeypatch.setattr(models, "_run", run)
+    monkeypatch.setattr(models, "_gan_fvd_of_this_run", lambda: (78.16, "runs/bench-gan"))
+    result = models.mocogan(quick=True)
+    metrics = result["metrics"]
+    assert metrics["lesson 02 gan proxy_fvd"] == 78.16
+    assert metrics["same content digit agreement"] == 0.875
+    assert metrics["same motion path correlation"] == 0.7
+    assert metrics["16 frames, last 16 proxy_fvd"] == 90.5
+    details = result["details"]
+    # the bars: lesson 03's (identity >= 0.8), the FVD of lesson 02's GAN, disentanglement
+    assert "identity consistency >= 0.8: met" in details
+    assert "proxy FVD against lesson 02's GAN < 78.2: met" in details
+    assert "one content, 16 motions: same digit >= 0.8: met" in details
+    assert "one motion, 16 contents: path correlation >= 0.8: NOT met" in details
+    assert "78.2, from runs/bench-gan" in details
+    assert fake_training == [("mocogan", True)]
+
+
 def test_model_benchmarks_train_score_and_time_their_steps():
     """A quick run end to end: the gan recipe trains its smoke steps, is scored and its step
     timed (the richest path: dict batches, lazy R1 branches, the real motion range). The

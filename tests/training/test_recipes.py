@@ -82,34 +82,3 @@ def test_a_variant_must_name_a_registered_original(monkeypatch):
     with pytest.raises(ValueError, match="'frame-vae-orphan': variant_of='frame-vae-b1' must "
                                          "name a registered recipe"):
         tested_recipes()
-
-
-def test_sprite_vae_recipe_saves_its_prior_fitted_and_scores_both_priors(tmp_path):
-    """The recipe's ``finish`` step fits the prior before ``model.keras`` is written: the
-    saved model's prior is the Gaussian of the training clips' codes (not the standard
-    normal it starts as), and the scores hold the samples of both priors."""
-    from vidgen_tf.config import get_profile
-    from vidgen_tf.data import to_float
-    from vidgen_tf.training.run import load_run, train
-    from vidgen_tf.training.sprite_vae_recipe import setting
-
-    out = str(tmp_path / "run")
-    model, metrics = train("sprite-vae", "smoke", out, verbose=0)
-    saved = load_run(out)
-    clips = setting(get_profile("smoke")).source("train").generate(16)
-    mean, log_var = (np.asarray(a, np.float64) for a in saved.encode(
-        np.asarray(to_float(clips["video"]))))
-    scale = np.asarray(saved.prior_scale, np.float64)
-    expected = np.cov(mean, rowvar=False) + np.diag(np.exp(log_var).mean(0))
-    # float32 weights: the covariance rebuilt from its factor to float32 rounding
-    np.testing.assert_allclose(scale @ scale.T, expected, atol=1e-5 * np.abs(expected).max())
-    np.testing.assert_allclose(np.asarray(saved.prior_mean), mean.mean(0), atol=1e-5)
-    np.testing.assert_array_equal(np.asarray(model.prior_scale), scale)
-    assert not np.allclose(scale, np.eye(len(scale)), atol=1e-3)
-    for key in ("samples", "samples_standard_prior"):
-        assert {"proxy_fvd", "label_accuracy"} <= set(metrics["scores"][key])
-    assert metrics["scores"]["samples"] != metrics["scores"]["samples_standard_prior"]
-    # the same command again: the finished run is loaded from its last checkpoint (saved
-    # before the prior was fitted) and fitted again, to the same prior as model.keras
-    again, _ = train("sprite-vae", "smoke", out, resume=True, verbose=0)
-    np.testing.assert_allclose(np.asarray(again.prior_scale), scale, atol=1e-6)

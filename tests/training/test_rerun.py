@@ -4,6 +4,7 @@ without training; an unfinished one still resumes (``test_resume``)."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -23,6 +24,32 @@ def _cli(*args, timeout=600):
                           text=True, cwd=REPO, timeout=timeout)
 
 
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """``first_run(name) -> (folder, model, metrics)``: the recipe trained once at the smoke
+    profile, as the first "Run All" of a lesson (``train(..., resume=True)``), shared by the
+    tests of this file; a test that changes the folder works on a copy (``_copy``)."""
+    runs = {}
+
+    def run(name):
+        if name not in runs:
+            from vidgen_tf.training.run import train
+
+            out = str(tmp_path_factory.mktemp("first") / name)
+            model, metrics = train(name, "smoke", out, resume=True, verbose=0)
+            runs[name] = (out, model, metrics)
+        return runs[name]
+
+    return run
+
+
+def _copy(folder, tmp_path, name):
+    """A copy of a run folder (file times kept), to run the same command on again."""
+    out = str(tmp_path / name)
+    shutil.copytree(folder, out)
+    return out
+
+
 def _snapshot(out):
     """Every file of the run folder but the TensorBoard logs: path -> (mtime, bytes)."""
     files = {}
@@ -37,14 +64,14 @@ def _snapshot(out):
 
 
 @pytest.mark.slow
-def test_the_same_command_twice_loads_the_finished_run(tmp_path):
+def test_the_same_command_twice_loads_the_finished_run(first_run, tmp_path):
     """The issue's command, with the recipe whose rerun crashed (the CLI is the same for every
-    recipe, and ``test_train_twice_in_a_notebook_reloads`` reloads every recipe)."""
+    recipe, and ``test_train_twice_in_a_notebook_reloads`` reloads every recipe), run again
+    on a finished run: ``vidgen_tf train`` runs ``run.train(..., resume=True)`` (``cli``),
+    the call that made the finished folder copied here."""
     name = "gan"
-    out = tmp_path / name
-    command = ("train", name, "--profile", "smoke", "--out", str(out), "--resume")
-    first = _cli(*command)
-    assert first.returncode == 0, first.stderr[-4000:]
+    out = _copy(first_run(name)[0], tmp_path, name)
+    command = ("train", name, "--profile", "smoke", "--out", out, "--resume")
     before = _snapshot(out)
     assert "metrics.json" in before and "model.keras" in before
     second = _cli(*command)
@@ -85,13 +112,13 @@ def _refuse_fit(*args, **kwargs):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_train_twice_in_a_notebook_reloads(name, tmp_path, monkeypatch):
+def test_train_twice_in_a_notebook_reloads(name, first_run, tmp_path, monkeypatch):
     """What a lesson's training cell does on "Run All" a second time: ``train(..., resume=True)``
     into the same folder returns the same model state and metrics, and never calls ``fit``."""
     from vidgen_tf.training.run import train
 
-    out = str(tmp_path / name)
-    model, metrics = train(name, "smoke", out, resume=True, verbose=0)
+    folder, model, metrics = first_run(name)
+    out = _copy(folder, tmp_path, name)
     weights = [np.array(w) for w in model.weights]
     with open(os.path.join(out, "metrics.json")) as f:
         saved = f.read()
@@ -125,11 +152,43 @@ def _assert_same_scores(a, b):
         assert a == b
 
 
-def test_a_longer_run_in_a_finished_folder_trains_on(tmp_path, monkeypatch):
+def test_a_longer_run_in_a_finished_folder_trains_on(first_run, tmp_path):
     """Only a run that reached its steps is "finished": asking for more steps resumes it."""
     from vidgen_tf.training.run import train
 
-    out = str(tmp_path / "vae")
-    train("vae", "smoke", out, resume=True, steps=2, verbose=0)
-    _, metrics = train("vae", "smoke", out, resume=True, steps=4, verbose=0)
-    assert metrics["steps"] == 4 and metrics["resumed_from_epoch"] == 1
+    folder, _, first = first_run("vae")
+    out = _copy(folder, tmp_path, "vae")
+    _, metrics = train("vae", "smoke", out, resume=True, steps=first["steps"] + 2, verbose=0)
+    assert metrics["steps"] == first["steps"] + 2
+    assert metrics["resumed_from_epoch"] == first["epochs"]
+
+
+def test_sprite_vae_recipe_saves_its_prior_fitted_and_scores_both_priors(first_run, tmp_path):
+    """The recipe's ``finish`` step fits the prior before ``model.keras`` is written: the
+    saved model's prior is the Gaussian of the training clips' codes (not the standard
+    normal it starts as), and the scores hold the samples of both priors. The same command
+    again loads the finished run from its last checkpoint (saved before the prior was fitted)
+    and fits the prior again, to the same prior as model.keras."""
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.data import to_float
+    from vidgen_tf.training.run import load_run, train
+    from vidgen_tf.training.sprite_vae_recipe import setting
+
+    folder, model, metrics = first_run("sprite-vae")
+    saved = load_run(folder)
+    clips = setting(get_profile("smoke")).source("train").generate(16)
+    mean, log_var = (np.asarray(a, np.float64) for a in saved.encode(
+        np.asarray(to_float(clips["video"]))))
+    scale = np.asarray(saved.prior_scale, np.float64)
+    expected = np.cov(mean, rowvar=False) + np.diag(np.exp(log_var).mean(0))
+    # float32 weights: the covariance rebuilt from its factor to float32 rounding
+    np.testing.assert_allclose(scale @ scale.T, expected, atol=1e-5 * np.abs(expected).max())
+    np.testing.assert_allclose(np.asarray(saved.prior_mean), mean.mean(0), atol=1e-5)
+    np.testing.assert_array_equal(np.asarray(model.prior_scale), scale)
+    assert not np.allclose(scale, np.eye(len(scale)), atol=1e-3)
+    for key in ("samples", "samples_standard_prior"):
+        assert {"proxy_fvd", "label_accuracy"} <= set(metrics["scores"][key])
+    assert metrics["scores"]["samples"] != metrics["scores"]["samples_standard_prior"]
+    again, _ = train("sprite-vae", "smoke", _copy(folder, tmp_path, "again"), resume=True,
+                     verbose=0)
+    np.testing.assert_allclose(np.asarray(again.prior_scale), scale, atol=1e-6)

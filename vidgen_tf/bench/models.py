@@ -342,7 +342,7 @@ def mocogan(quick=False):
                  for window in ("first", "last") for k, v in long[window].items()},
               **_real_displacement_rows(setting(profile), quick),
               **_timing_metrics(metrics, seconds, timing)}
-    own = bars(profile) + [Bar("proxy_fvd", "proxy FVD below lesson 02's GAN", high=gan_fvd,
+    own = bars(profile) + [Bar("proxy_fvd", "proxy FVD against lesson 02's GAN", high=gan_fvd,
                                high_inclusive=False)]
     disentangled = [Bar("same_content_digit_agreement", "one content, 16 motions: same digit",
                         low=0.8),
