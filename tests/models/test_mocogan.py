@@ -142,6 +142,16 @@ def test_sprite_frame_generator_draws_its_sprite_where_its_code_says_on_black():
     again = MoCoGAN.from_config(model.get_config())
     again.set_weights(model.get_weights())
     np.testing.assert_allclose(np.asarray(again([content, h0, eps, labels])), clips, atol=1e-6)
+    # without the motion path the sprite is the content's: changing every motion code
+    # changes no sprite, only places
+    fixed = small(num_classes=10, frame_generator="sprite", sprite_reads_motion=False)
+    assert "motion_to_sprite" not in [layer.name for layer in fixed.frame_generator.layers]
+    g = fixed.frame_generator
+    sprite_of = keras.Model(g.inputs, g.get_layer("to_sprite").output)
+    other = [frame_inputs[0], frame_inputs[1] + 1.0, frame_inputs[2]]
+    np.testing.assert_allclose(np.asarray(sprite_of(frame_inputs)),
+                               np.asarray(sprite_of(other)), atol=1e-6)
+    assert fixed.get_config()["sprite_reads_motion"] is False
     with pytest.raises(ValueError, match="frame_generator must be one of"):
         small(frame_generator="frames")
 
@@ -320,6 +330,17 @@ def test_instance_noise_has_the_given_spread_and_none_at_zero():
     # standard error is 0.1 / sqrt(2 * 10,000) = 0.0007)
     assert noisy.std() == pytest.approx(0.1, rel=0.03)
     np.testing.assert_array_equal(np.asarray(small(noise_sigma=0.0)._noisy(x)), 0.0)
+    # annealed: 0.1 at step 0, half at step 5 of 10, none from step 10 on
+    model = small(noise_sigma=0.1, noise_anneal_steps=10)
+    model.compile()
+    assert [float(model.noise_level(s)) for s in (0, 5, 10, 25)] == pytest.approx(
+        [0.1, 0.05, 0.0, 0.0])
+    model.generator_optimizer.iterations.assign(5)
+    assert np.asarray(model._noisy(x)).std() == pytest.approx(0.05, rel=0.03)
+    model.generator_optimizer.iterations.assign(10)
+    np.testing.assert_array_equal(np.asarray(model._noisy(x)), 0.0)
+    with pytest.raises(ValueError, match="noise_anneal_steps must be an integer >= 0"):
+        small(noise_anneal_steps=-1)
 
 
 def test_bad_arguments_and_batches_are_named():

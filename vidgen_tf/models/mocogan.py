@@ -78,7 +78,7 @@ FRAME_GENERATORS = ("image", "sprite")
 
 
 def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=None,
-                          num_classes=0, kind="image"):
+                          num_classes=0, kind="image", sprite_reads_motion=True):
     """``[content (B, dc), motion (B, dm)] -> frames (B, H, W, C)`` (with ``num_classes``
     also ``labels (B, 1)``, embedded and joined to the content), shared by every frame.
 
@@ -86,12 +86,11 @@ def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=No
     ``"sprite"``: the same stream draws a sprite of half the frame's side, a dense layer
     reads where it goes (``(top, left)``, sigmoid-bounded to the frame), and
     ``PlaceSprites`` puts it there on black, at whole pixels. The place reads the whole code
-    ``[z_C, z_M(t)]``; the sprite reads the content, plus the motion code through a
-    linear map initialised to zero (``motion_to_sprite``): at the start every frame of a
-    clip shows the same sprite, and training may let the motion change it (a digit that
-    turns or stretches) if the discriminators reward that. Neither split is built in: the
-    content may move the sprite, the motion may redraw it, and the lesson measures whether
-    they do."""
+    ``[z_C, z_M(t)]``; the sprite reads the content, and with ``sprite_reads_motion`` also
+    the motion code through a linear map initialised to zero (``motion_to_sprite``): at the
+    start every frame of a clip shows the same sprite, and training may let the motion
+    change it (a digit that turns or stretches). Without it the sprite is the content's
+    alone, as lesson 02's sprite generator's; the content may still move it."""
     if kind not in FRAME_GENERATORS:
         raise ValueError(f"MoCoGAN: frame_generator must be one of {FRAME_GENERATORS}, got "
                          f"{kind!r}.")
@@ -118,9 +117,10 @@ def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=No
     size = h // 2
     what = parts[0] if len(parts) == 2 else layers.Concatenate(dtype=policy, name="content_code")(
         [parts[0], parts[2]])
-    changed = layers.Dense(what.shape[-1], use_bias=False, kernel_initializer="zeros",
-                           dtype=policy, name="motion_to_sprite")(motion)
-    what = layers.Add(dtype=policy, name="sprite_code")([what, changed])
+    if sprite_reads_motion:
+        changed = layers.Dense(what.shape[-1], use_bias=False, kernel_initializer="zeros",
+                               dtype=policy, name="motion_to_sprite")(motion)
+        what = layers.Add(dtype=policy, name="sprite_code")([what, changed])
     sprite = image_stream(what, widths[:-1], c, policy, "sprite", "to_sprite")
     sprite = layers.Reshape((size, size, 1, c), dtype=policy, name="sprites")(sprite)
     place = layers.Dense(2, activation="sigmoid", dtype=policy, name="to_place")(code)
@@ -182,6 +182,10 @@ class MoCoGAN(keras.Model):
             ``"wasserstein"``.
         noise_sigma: float. Standard deviation of the instance noise added to the
             discriminators' inputs while training (0: none).
+        noise_anneal_steps: int. 0: the noise keeps ``noise_sigma``; else it falls linearly
+            to 0 at this generator step (Sønderby et al. 2017 anneal it): early on it keeps
+            the discriminators from winning on details, later it would hide faint
+            backgrounds that the generator should learn to make black.
         class_weight: float. Weight of the auxiliary classification losses.
         r1_gamma: float. Weight of an R1 penalty on both discriminators (0: none, the paper).
         r1_every: int. Lazy R1: computed on every ``r1_every``-th step of each discriminator,
@@ -190,6 +194,9 @@ class MoCoGAN(keras.Model):
             a sprite and where it goes; see ``build_frame_generator``).
         update_gate_bias: float. The GRU's initial update-gate bias (see
             ``build_motion_network``; 0: Keras' and PyTorch's default).
+        sprite_reads_motion: bool. With the sprite frame generator, the motion code may
+            redraw the sprite (through a map initialised to zero); False: the sprite is the
+            content's alone.
         projection: bool. With classes, both discriminators are also told the clip's label
             (projection discriminators, lesson 02): they judge "a real clip *of this
             digit*?". False: the paper's unconditional discriminators.
@@ -217,7 +224,8 @@ class MoCoGAN(keras.Model):
                  num_classes=0, label_key="digits", generator_width=256,
                  discriminator_width=32, frames_per_clip=4, loss="nonsaturating",
                  noise_sigma=0.1, class_weight=1.0, r1_gamma=0.0, frame_generator="image",
-                 projection=False, update_gate_bias=0.0, r1_every=1, seed=0, **kwargs):
+                 projection=False, update_gate_bias=0.0, r1_every=1, noise_anneal_steps=0,
+                 sprite_reads_motion=True, seed=0, **kwargs):
         super().__init__(**kwargs)
         if loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"MoCoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
@@ -243,8 +251,13 @@ class MoCoGAN(keras.Model):
         self.noise_sigma, self.class_weight = float(noise_sigma), float(class_weight)
         self.r1_gamma, self.seed = float(r1_gamma), int(seed)
         self.r1_every = int(r1_every)
+        if int(noise_anneal_steps) != noise_anneal_steps or noise_anneal_steps < 0:
+            raise ValueError(f"MoCoGAN: noise_anneal_steps must be an integer >= 0, got "
+                             f"{noise_anneal_steps!r}.")
+        self.noise_anneal_steps = int(noise_anneal_steps)
         self.frame_generator_kind = str(frame_generator)
         self.projection = bool(projection)
+        self.sprite_reads_motion = bool(sprite_reads_motion)
         self.update_gate_bias = float(update_gate_bias)
         if self.projection and not self.num_classes:
             raise ValueError("MoCoGAN: projection=True needs labels (num_classes > 0).")
@@ -255,7 +268,8 @@ class MoCoGAN(keras.Model):
         self.frame_generator = build_frame_generator((h, w, c), self.content_dim,
                                                      self.motion_dim, self.generator_width,
                                                      policy, self.num_classes,
-                                                     self.frame_generator_kind)
+                                                     self.frame_generator_kind,
+                                                     self.sprite_reads_motion)
         projected = self.num_classes if self.projection else 0
         self.image_discriminator = build_frame_discriminator(
             (h, w, c), self.discriminator_width, policy, num_classes=projected)
@@ -410,11 +424,23 @@ class MoCoGAN(keras.Model):
             variables += self.clip_classifier.trainable_variables
         return variables
 
+    def noise_level(self, step):
+        """The instance noise's standard deviation at optimizer step ``step``:
+        ``noise_sigma``, or with ``noise_anneal_steps`` falling linearly to 0 at that step."""
+        sigma = ops.cast(self.noise_sigma, "float32")
+        if not self.noise_anneal_steps:
+            return sigma
+        done = ops.cast(step, "float32") / float(self.noise_anneal_steps)
+        return sigma * ops.maximum(0.0, 1.0 - done)
+
     def _noisy(self, x):
-        """Instance noise: ``x + sigma * N(0, I)`` (training only)."""
+        """Instance noise: ``x + sigma * N(0, I)`` (training only), sigma at the generator's
+        step (``noise_level``)."""
         if not self.noise_sigma:
             return x
-        return x + ops.cast(self.noise_sigma, x.dtype) * keras.random.normal(
+        sigma = (self.noise_level(self.generator_optimizer.iterations)
+                 if self.noise_anneal_steps else self.noise_sigma)
+        return x + ops.cast(sigma, x.dtype) * keras.random.normal(
             ops.shape(x), dtype=x.dtype, seed=self.seed_generator)
 
     def _image_logits(self, videos, index, labels=None):
@@ -543,6 +569,8 @@ class MoCoGAN(keras.Model):
                 "frames_per_clip": self.frames_per_clip, "loss": self.loss_name,
                 "noise_sigma": self.noise_sigma, "class_weight": self.class_weight,
                 "r1_gamma": self.r1_gamma, "r1_every": self.r1_every,
+                "noise_anneal_steps": self.noise_anneal_steps,
+                "sprite_reads_motion": self.sprite_reads_motion,
                 "frame_generator": self.frame_generator_kind,
                 "projection": self.projection, "update_gate_bias": self.update_gate_bias,
                 "seed": self.seed}

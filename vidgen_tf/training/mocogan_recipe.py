@@ -70,7 +70,8 @@ def build(profile):
         gpu=dict(content_dim=50, motion_dim=10, generator_width=512, discriminator_width=64)),
         num_classes=10, label_key="digits", frames_per_clip=4, loss="hinge",
         noise_sigma=0.1, class_weight=3.0, frame_generator="sprite", projection=True,
-        update_gate_bias=2.0, r1_gamma=1.0, r1_every=4)
+        update_gate_bias=2.0, r1_gamma=1.0, r1_every=4,
+        noise_anneal_steps=profile.pick(smoke=2, cpu=800, gpu=10000), sprite_reads_motion=False)
     # lesson 02's two time-scale Adam (TTUR, beta_1 = 0): the critics learn twice as fast
     model.compile(generator_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.0, beta_2=0.99),
                   image_discriminator_optimizer=keras.optimizers.Adam(4e-4, beta_1=0.0,
