@@ -37,7 +37,7 @@ test: test-unit test-notebooks
 XDIST := -n auto --maxprocesses 4 --dist loadfile
 
 test-unit: install
-	TF_FORCE_GPU_ALLOW_GROWTH=true VIDGEN_PROFILE=smoke $(PY) -m pytest -q --durations=30 $(XDIST) tests
+	TF_FORCE_GPU_ALLOW_GROWTH=true VIDGEN_PROFILE=smoke $(PY) -m pytest -q --durations=0 --durations-min=1 $(XDIST) tests
 
 test-notebooks: install
 	$(PY) -m tests.run_notebooks

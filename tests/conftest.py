@@ -49,3 +49,26 @@ def cut_short(path, fraction, out_path):
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+# --- the order in which the test files are handed to the xdist workers --------------------
+# `make test` runs one file per worker at a time (`--dist loadfile`) on as few as 2 cores; a
+# long file handed out last keeps one worker busy while the other idles. The files are
+# handed out longest first (`--no-loadscope-reorder` keeps this order), by the seconds they
+# took in a full run on 2 cores (tests/file_seconds.json, written by
+# `python -m tests.file_seconds LOG` from a log of `make test-unit`, which prints every
+# test's duration); a file not listed counts as 10 s. Only the order depends on it.
+def _file_seconds():
+    import json
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "file_seconds.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def pytest_collection_modifyitems(config, items):
+    seconds = _file_seconds()
+    # a stable sort: each file's tests keep their order, and stay together
+    items.sort(key=lambda item: -seconds.get(item.nodeid.split("::", 1)[0], 10.0))
