@@ -111,47 +111,42 @@ def test_content_is_shared_by_all_frames_and_motion_is_per_frame():
     assert all(not np.allclose(third[t], clip[t], atol=1e-4) for t in range(SHAPE[0]))
 
 
-def test_sprite_frame_generator_draws_its_sprite_where_its_code_says_on_black():
+def test_sprite_generator_moves_one_drawing_with_velocities_read_from_the_motion_codes():
     model = small(num_classes=10, frame_generator="sprite")
     content, h0, eps = codes(batch=3)
     labels = np.array([[1], [4], [8]], "int32")
     g = model.frame_generator
     parts = keras.Model(g.inputs, [g.get_layer("to_sprite").output,
-                                   g.get_layer("place_in_pixels").output])
-    motion = np.asarray(model.motion_codes(h0, eps)).reshape(-1, MOTION)
-    frame_inputs = [np.repeat(content, SHAPE[0], axis=0), motion,
-                    np.repeat(labels, SHAPE[0], axis=0)]
-    sprites, places = (np.asarray(a) for a in parts(frame_inputs))
+                                   g.get_layer("positions").output])
+    motion = np.asarray(model.motion_codes(h0, eps))
+    sprites, positions = (np.asarray(a) for a in parts([content, motion, labels]))
     clips = np.asarray(model([content, h0, eps, labels]))
-    frames = clips.reshape((-1,) + SHAPE[1:])
     size = SHAPE[1] // 2
-    assert sprites.shape == (12, size, size, 1)
-    # the motion reaches the sprite through a map initialised to zero: untrained, every frame
-    # of a clip shows its clip's sprite; clips differ
-    per_clip = sprites.reshape((3, SHAPE[0]) + sprites.shape[1:])
-    np.testing.assert_allclose(per_clip, np.repeat(per_clip[:, :1], SHAPE[0], axis=1), atol=1e-6)
-    assert not np.allclose(per_clip[0, 0], per_clip[1, 0])
-    for frame, sprite, place in zip(frames, sprites, places.reshape(-1, 2)):
-        assert 0 <= place.min() and place.max() <= SHAPE[1] - size
-        top, left = np.round(place).astype(int)
-        expected = -np.ones(SHAPE[1:], np.float32)
-        expected[top:top + size, left:left + size] = sprite
-        np.testing.assert_allclose(frame, expected, atol=1e-5)
+    assert sprites.shape == (3, size, size, 1) and positions.shape == (3, SHAPE[0], 1, 2)
+    # every frame: the clip's one sprite at its rounded position, black elsewhere
+    for clip, sprite, path in zip(clips, sprites, positions):
+        for frame, place in zip(clip, path[:, 0]):
+            assert 0 <= place.min() and place.max() <= SHAPE[1] - size
+            top, left = np.round(place).astype(int)
+            expected = -np.ones(SHAPE[1:], np.float32)
+            expected[top:top + size, left:left + size] = sprite
+            np.testing.assert_allclose(frame, expected, atol=1e-5)
+    # the position of frame t integrates the velocities of frames before it: a motion code
+    # changed at frame 2 moves frames 3 on, never frames 0-2; the drawing stays
+    moved = motion.copy()
+    moved[:, 2] += 1.0
+    sprites2, positions2 = (np.asarray(a) for a in parts([content, moved, labels]))
+    np.testing.assert_allclose(sprites2, sprites, atol=1e-6)
+    np.testing.assert_allclose(positions2[:, :3], positions[:, :3], atol=1e-5)
+    assert not np.allclose(positions2[:, 3:], positions[:, 3:], atol=1e-4)
     # the config names the generator: a model built from it draws the same clips
     assert model.get_config()["frame_generator"] == "sprite"
     again = MoCoGAN.from_config(model.get_config())
     again.set_weights(model.get_weights())
     np.testing.assert_allclose(np.asarray(again([content, h0, eps, labels])), clips, atol=1e-6)
-    # without the motion path the sprite is the content's: changing every motion code
-    # changes no sprite, only places
-    fixed = small(num_classes=10, frame_generator="sprite", sprite_reads_motion=False)
-    assert "motion_to_sprite" not in [layer.name for layer in fixed.frame_generator.layers]
-    g = fixed.frame_generator
-    sprite_of = keras.Model(g.inputs, g.get_layer("to_sprite").output)
-    other = [frame_inputs[0], frame_inputs[1] + 1.0, frame_inputs[2]]
-    np.testing.assert_allclose(np.asarray(sprite_of(frame_inputs)),
-                               np.asarray(sprite_of(other)), atol=1e-6)
-    assert fixed.get_config()["sprite_reads_motion"] is False
+    # longer clips: the same path continued
+    long = np.asarray(model([content, h0, np.concatenate([eps, eps], axis=1), labels]))
+    np.testing.assert_allclose(long[:, :SHAPE[0]], clips, atol=1e-6)
     with pytest.raises(ValueError, match="frame_generator must be one of"):
         small(frame_generator="frames")
 

@@ -37,7 +37,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from vidgen_tf.layers import BatchToFrames, FramesToBatch, PlaceSprites, Scale
+from vidgen_tf.layers import (BatchToFrames, BouncingPath, CropFrames, FramesToBatch,
+                              PlaceSprites)
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
                                   lazy_r1_penalty)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
@@ -78,19 +79,24 @@ FRAME_GENERATORS = ("image", "sprite")
 
 
 def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=None,
-                          num_classes=0, kind="image", sprite_reads_motion=True):
-    """``[content (B, dc), motion (B, dm)] -> frames (B, H, W, C)`` (with ``num_classes``
-    also ``labels (B, 1)``, embedded and joined to the content), shared by every frame.
+                          num_classes=0, kind="image"):
+    """The generator that turns codes into frames.
 
-    ``kind="image"`` (the paper's): lesson 02's image stream draws the whole frame.
-    ``"sprite"``: the same stream draws a sprite of half the frame's side, a dense layer
-    reads where it goes (``(top, left)``, sigmoid-bounded to the frame), and
-    ``PlaceSprites`` puts it there on black, at whole pixels. The place reads the whole code
-    ``[z_C, z_M(t)]``; the sprite reads the content, and with ``sprite_reads_motion`` also
-    the motion code through a linear map initialised to zero (``motion_to_sprite``): at the
-    start every frame of a clip shows the same sprite, and training may let the motion
-    change it (a digit that turns or stretches). Without it the sprite is the content's
-    alone, as lesson 02's sprite generator's; the content may still move it."""
+    ``kind="image"`` (the paper's): ``[content (B, dc), motion (B, dm)] -> frames (B, H, W,
+    C)``, lesson 02's image stream drawing the whole frame from ``[z_C, z_M(t)]``, shared by
+    every frame (``MoCoGAN.decode`` runs it on the ``B * T`` frame codes).
+
+    ``kind="sprite"``: ``[content (B, dc), motion (B, T, dm)] -> clips (B, T, H, W, C)``.
+    The content draws one sprite of half the frame's side (the same image stream, run once
+    per clip: the drawing cannot change within a clip); the motion codes are read as
+    velocities, ``v_t = tanh(W z_M(t))`` per axis, and the start from ``[z_C, z_M(1)]``;
+    ``BouncingPath`` integrates the velocities and bounces at the frame's edges (up to a
+    sixth of the free extent per frame), and ``PlaceSprites`` moves the sprite along the
+    path, at whole pixels. Slowly changing motion codes (the GRU's) then give straight,
+    steady motion, as the data's.
+
+    With ``num_classes`` both also take ``labels (B, 1)``, embedded and joined to the
+    content."""
     if kind not in FRAME_GENERATORS:
         raise ValueError(f"MoCoGAN: frame_generator must be one of {FRAME_GENERATORS}, got "
                          f"{kind!r}.")
@@ -98,37 +104,37 @@ def build_frame_generator(frame_shape, content_dim, motion_dim, width, policy=No
     if h != w:
         raise ValueError(f"MoCoGAN: frames must be square, got {h}x{w}.")
     spatial = _levels(h, "frame size")
+    widths = [max(width // 2**i, 16) for i in range(spatial + 1)]
     content = keras.Input((content_dim,), name="content")
-    motion = keras.Input((motion_dim,), name="motion")
-    inputs, parts = [content, motion], [content, motion]
+    per_frame = kind == "image"
+    motion = keras.Input((motion_dim,) if per_frame else (None, motion_dim), name="motion")
+    inputs, what = [content, motion], content
     if num_classes:
         labels = keras.Input((1,), dtype="int32", name="labels")
         inputs.append(labels)
-        parts.append(label_embedding(labels, num_classes, content_dim, policy,
-                                     "label_embedding", flatten=True))
-    code = layers.Concatenate(dtype=policy, name="code")(parts)
-    widths = [max(width // 2**i, 16) for i in range(spatial + 1)]
-    if kind == "image":
+        what = layers.Concatenate(dtype=policy, name="content_code")([content, label_embedding(
+            labels, num_classes, content_dim, policy, "label_embedding", flatten=True)])
+    if per_frame:
+        code = layers.Concatenate(dtype=policy, name="code")([what, motion])
         frame = image_stream(code, widths, c, policy, "frame", "to_frame")
         return keras.Model(inputs, frame, name="frame_generator")
     if h < 8:
-        raise ValueError(f"MoCoGAN: the sprite frame generator needs frames of at least 8x8, "
-                         f"got {h}x{w}.")
+        raise ValueError(f"MoCoGAN: the sprite generator needs frames of at least 8x8, got "
+                         f"{h}x{w}.")
     size = h // 2
-    what = parts[0] if len(parts) == 2 else layers.Concatenate(dtype=policy, name="content_code")(
-        [parts[0], parts[2]])
-    if sprite_reads_motion:
-        changed = layers.Dense(what.shape[-1], use_bias=False, kernel_initializer="zeros",
-                               dtype=policy, name="motion_to_sprite")(motion)
-        what = layers.Add(dtype=policy, name="sprite_code")([what, changed])
     sprite = image_stream(what, widths[:-1], c, policy, "sprite", "to_sprite")
     sprite = layers.Reshape((size, size, 1, c), dtype=policy, name="sprites")(sprite)
-    place = layers.Dense(2, activation="sigmoid", dtype=policy, name="to_place")(code)
-    place = Scale(h - size, dtype=policy, name="place_in_pixels")(
-        layers.Reshape((1, 1, 2), dtype=policy, name="places")(place))
-    frame = PlaceSprites(h, whole_pixels=True, dtype=policy, name="place")([sprite, place])
-    frame = layers.Reshape((h, w, c), dtype=policy, name="frame")(frame)
-    return keras.Model(inputs, frame, name="frame_generator")
+    first = layers.Reshape((motion_dim,), dtype=policy, name="first_motion")(
+        CropFrames(1, dtype=policy, name="motion_at_1")(motion))
+    start = layers.Dense(2, activation="sigmoid", dtype=policy, name="to_start")(
+        layers.Concatenate(dtype=policy, name="start_code")([what, first]))
+    start = layers.Reshape((1, 2), dtype=policy, name="starts")(start)
+    velocity = layers.Dense(2, activation="tanh", dtype=policy, name="to_velocity")(motion)
+    velocity = layers.Reshape((-1, 1, 2), dtype=policy, name="velocities")(velocity)
+    extent = h - size
+    path = BouncingPath(extent, extent / 6, dtype=policy, name="positions")([start, velocity])
+    clips = PlaceSprites(h, whole_pixels=True, dtype=policy, name="place")([sprite, path])
+    return keras.Model(inputs, clips, name="frame_generator")
 
 
 def build_clip_classifier(video_shape, width, num_classes, policy=None):
@@ -190,13 +196,11 @@ class MoCoGAN(keras.Model):
         r1_gamma: float. Weight of an R1 penalty on both discriminators (0: none, the paper).
         r1_every: int. Lazy R1: computed on every ``r1_every``-th step of each discriminator,
             ``r1_every`` times as large (``losses.lazy_r1_penalty``).
-        frame_generator: ``"image"`` (the paper's: draws whole frames) or ``"sprite"`` (draws
-            a sprite and where it goes; see ``build_frame_generator``).
+        frame_generator: ``"image"`` (the paper's: draws each frame from ``[z_C, z_M(t)]``)
+            or ``"sprite"`` (a sprite drawn from the content, moved with velocities read
+            from the motion codes; see ``build_frame_generator``).
         update_gate_bias: float. The GRU's initial update-gate bias (see
             ``build_motion_network``; 0: Keras' and PyTorch's default).
-        sprite_reads_motion: bool. With the sprite frame generator, the motion code may
-            redraw the sprite (through a map initialised to zero); False: the sprite is the
-            content's alone.
         projection: bool. With classes, both discriminators are also told the clip's label
             (projection discriminators, lesson 02): they judge "a real clip *of this
             digit*?". False: the paper's unconditional discriminators.
@@ -225,7 +229,7 @@ class MoCoGAN(keras.Model):
                  discriminator_width=32, frames_per_clip=4, loss="nonsaturating",
                  noise_sigma=0.1, class_weight=1.0, r1_gamma=0.0, frame_generator="image",
                  projection=False, update_gate_bias=0.0, r1_every=1, noise_anneal_steps=0,
-                 sprite_reads_motion=True, seed=0, **kwargs):
+                 seed=0, **kwargs):
         super().__init__(**kwargs)
         if loss not in ADVERSARIAL_LOSSES:
             raise ValueError(f"MoCoGAN: loss must be one of {sorted(ADVERSARIAL_LOSSES)}, "
@@ -257,7 +261,6 @@ class MoCoGAN(keras.Model):
         self.noise_anneal_steps = int(noise_anneal_steps)
         self.frame_generator_kind = str(frame_generator)
         self.projection = bool(projection)
-        self.sprite_reads_motion = bool(sprite_reads_motion)
         self.update_gate_bias = float(update_gate_bias)
         if self.projection and not self.num_classes:
             raise ValueError("MoCoGAN: projection=True needs labels (num_classes > 0).")
@@ -268,8 +271,7 @@ class MoCoGAN(keras.Model):
         self.frame_generator = build_frame_generator((h, w, c), self.content_dim,
                                                      self.motion_dim, self.generator_width,
                                                      policy, self.num_classes,
-                                                     self.frame_generator_kind,
-                                                     self.sprite_reads_motion)
+                                                     self.frame_generator_kind)
         projected = self.num_classes if self.projection else 0
         self.image_discriminator = build_frame_discriminator(
             (h, w, c), self.discriminator_width, policy, num_classes=projected)
@@ -360,16 +362,20 @@ class MoCoGAN(keras.Model):
 
     def decode(self, content, motion, labels=None, training=False):
         """Clips ``(B, T, H, W, C)`` from ``content (B, dc)`` and motion codes ``(B, T,
-        dm)``: every frame drawn by the one frame generator from ``[content, motion_t]``."""
+        dm)``: every frame drawn by the one frame generator from ``[content, motion_t]``
+        (the sprite generator: the content's sprite moved by the motion codes)."""
+        if self.num_classes and labels is None:
+            raise ValueError(f"MoCoGAN(num_classes={self.num_classes}).decode needs the "
+                             f"labels (B, 1).")
+        if self.frame_generator_kind == "sprite":
+            inputs = [content, motion] + ([self._labels(labels)] if self.num_classes else [])
+            return self.frame_generator(inputs, training=training)
         t = ops.shape(motion)[1]
         h, w, c = self.video_shape[1:]
         content = ops.reshape(ops.repeat(ops.expand_dims(content, 1), t, axis=1),
                               (-1, self.content_dim))
         inputs = [content, ops.reshape(motion, (-1, self.motion_dim))]
         if self.num_classes:
-            if labels is None:
-                raise ValueError(f"MoCoGAN(num_classes={self.num_classes}).decode needs the "
-                                 f"labels (B, 1).")
             inputs.append(ops.reshape(ops.repeat(self._labels(labels), t, axis=1), (-1, 1)))
         frames = self.frame_generator(inputs, training=training)
         return ops.reshape(frames, (-1, t, h, w, c))
@@ -570,7 +576,6 @@ class MoCoGAN(keras.Model):
                 "noise_sigma": self.noise_sigma, "class_weight": self.class_weight,
                 "r1_gamma": self.r1_gamma, "r1_every": self.r1_every,
                 "noise_anneal_steps": self.noise_anneal_steps,
-                "sprite_reads_motion": self.sprite_reads_motion,
                 "frame_generator": self.frame_generator_kind,
                 "projection": self.projection, "update_gate_bias": self.update_gate_bias,
                 "seed": self.seed}
