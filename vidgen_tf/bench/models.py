@@ -320,10 +320,10 @@ def _gan_fvd_of_this_run():
     return entry["metrics"]["samples proxy_fvd"], f"benchmarks/results.json ({entry['measured']})"
 
 
-@benchmark("mocogan", "Lesson 03: class-conditional MoCoGAN (content code once per clip, GRU "
-                      "motion codes, sprite frame generator, image and video discriminators) "
-                      "on one moving digit, 32x32, 16 frames (recipe 'mocogan', cpu profile, "
-                      "the recipe's steps)")
+@benchmark("mocogan", "Lesson 03: class-conditional MoCoGAN (a content code per clip draws a "
+                      "sprite, GRU motion codes are its velocities; image and video "
+                      "discriminators) on one moving digit, 32x32, 16 frames (recipe "
+                      "'mocogan', cpu profile, the recipe's steps)")
 def mocogan(quick=False):
     from vidgen_tf.metrics.bars import Bar
     from vidgen_tf.training.mocogan_recipe import bars, setting

@@ -35,7 +35,9 @@ repeated over seeds: their direction, not their size, is what they show):
   gradient on the sprite pointed against the image discriminator's (cosine -0.88), which kept
   the sprites noisy. So the sprite generator now reads the motion codes as *velocities*,
   integrated and bounced at the walls (``BouncingPath``, lesson 02's), and the sprite is drawn
-  once per clip from the content.
+  once per clip from the content. 1700 steps (628 s): proxy FVD 114, digit confidence 0.72,
+  9 classes, identity 0.62, 1.66 px/frame, jerk 1.19; the recipe trains 2300 steps (a
+  quarter of an hour at 0.37 s per step; the benchmark reports the time it took).
 """
 
 from __future__ import annotations
@@ -168,11 +170,11 @@ def evaluate(model, profile):
 
 register(Recipe(
     name="mocogan",
-    description="class-conditional MoCoGAN (content code once per clip, GRU motion codes, "
-                "one frame generator; image and video discriminators, the video one also a "
-                "digit classifier) on moving digits (lesson 03)",
+    description="class-conditional MoCoGAN (a content code per clip draws a sprite, GRU "
+                "motion codes are its velocities; image and video discriminators, the video "
+                "one also a digit classifier) on moving digits (lesson 03)",
     build=build, data=gan_recipe.data,
-    steps=lambda p: p.pick(smoke=4, cpu=1700, gpu=40000),
+    steps=lambda p: p.pick(smoke=4, cpu=2300, gpu=40000),
     steps_per_epoch=lambda p: p.pick(smoke=2, cpu=100, gpu=1000),
     batch_size=gan_recipe._batch_size, monitor=gan_recipe.monitor,
     evaluate=evaluate,
