@@ -84,14 +84,15 @@ def build(profile):
     return model
 
 
-def data(profile, first_step=0):
+def data(profile, first_step=0, setting_of=None):
     """Batches ``{"video": (B, T, H, W, 1), "digits": (B, num_sprites)}`` of the training
-    stream, from the batch of ``first_step``."""
+    stream, from the batch of ``first_step`` (in ``setting_of(profile)``'s data; default
+    this recipe's ``setting``)."""
     from vidgen_tf.data import make_dataset
 
     batch = _batch_size(profile)
-    return make_dataset(setting(profile).source("train"), batch, keys=("digits",),
-                        start=first_step * batch, shuffle=False)
+    return make_dataset((setting_of or setting)(profile).source("train"), batch,
+                        keys=("digits",), start=first_step * batch, shuffle=False)
 
 
 def balanced_labels(num, num_sprites=1):
@@ -111,14 +112,15 @@ def monitor(model, profile):
     return generate_balanced(model, 8)[0]
 
 
-def evaluate(model, profile):
+def evaluate(model, profile, setting_of=None):
     """The evaluation kit's scores of ``num_generated`` samples in the profile's setting (the
     digits asked for in turn, so every class is asked for equally often), and with one digit
-    per clip the share of frames that show the digit asked for."""
+    per clip the share of frames that show the digit asked for. ``setting_of``: another
+    recipe's ``setting`` function (default this recipe's)."""
     from vidgen_tf.metrics.baselines import evaluate as evaluate_samples
     from vidgen_tf.metrics.scores import label_accuracy
 
-    s = setting(profile)
+    s = (setting_of or setting)(profile)
     samples, labels = generate_balanced(model, s.num_generated)
     scores = evaluate_samples(samples, s)
     if getattr(model, "num_sprites", 1) == 1:
