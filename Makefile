@@ -32,9 +32,10 @@ lab: install
 test: test-unit test-notebooks
 
 # One test process per core, up to 4 (tracing TensorFlow graphs, most of the time, runs on one
-# core), a whole file per process (module fixtures are made once); on a GPU each process takes
-# the memory it needs instead of all of it.
-XDIST := -n auto --maxprocesses 4 --dist loadfile
+# core), a whole file per process (module fixtures are made once), the longest files first
+# (tests/conftest.py orders them by tests/file_seconds.json; --no-loadscope-reorder keeps that
+# order); on a GPU each process takes the memory it needs instead of all of it.
+XDIST := -n auto --maxprocesses 4 --dist loadfile --no-loadscope-reorder
 
 test-unit: install
 	TF_FORCE_GPU_ALLOW_GROWTH=true VIDGEN_PROFILE=smoke $(PY) -m pytest -q --durations=0 --durations-min=1 $(XDIST) tests

@@ -56,8 +56,8 @@ from vidgen_tf.layers import (BatchToFrames, FramesToBatch, MaskedComposite, Pla
 from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, generator_loss,
                                   gradient_penalty, lazy_r1_penalty, multilabel_cross_entropy)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
-from vidgen_tf.models.streams import (MOTIONS, batch_labels, frame_codes, image_stream,
-                                      label_embedding, sprite_path)
+from vidgen_tf.models.streams import (MOTIONS, batch_labels, frame_codes, gan_step_inputs,
+                                      image_stream, label_embedding, sprite_path)
 from vidgen_tf.precision import scaled_optimizer
 
 GENERATORS = ("conv3d", "two_stream", "temporal", "sprite")
@@ -454,13 +454,9 @@ class VideoGAN(keras.Model):
     def train_step(self, data):
         import tensorflow as tf
 
-        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        videos = ops.cast(data["video"] if isinstance(data, dict) else data, self.compute_dtype)
-        batch = ops.shape(videos)[0]
+        data, videos, batch, index = gan_step_inputs(self, data)
         z = self._noise(data, batch)
         labels = self._data_labels(data)       # the fakes are drawn with the real labels
-        index = keras.random.randint((self.frames_per_clip,), 0, self.video_shape[0],
-                                     seed=self.seed_generator)
         critic_vars = self._critic_variables()
 
         # The generator runs once: its clips feed the discriminator's step as constants, and

@@ -43,8 +43,8 @@ from vidgen_tf.losses.gan import (ADVERSARIAL_LOSSES, discriminator_loss, genera
                                   lazy_r1_penalty)
 from vidgen_tf.models.distribute import multiworker_safe_logs, replica_share
 from vidgen_tf.models.gan import _levels, build_frame_discriminator, build_video_discriminator
-from vidgen_tf.models.streams import (batch_labels, image_stream, label_embedding,
-                                      one_label_per_clip)
+from vidgen_tf.models.streams import (batch_labels, gan_step_inputs, image_stream,
+                                      label_embedding, one_label_per_clip)
 from vidgen_tf.precision import scaled_optimizer
 
 
@@ -498,13 +498,9 @@ class MoCoGAN(keras.Model):
     def train_step(self, data):
         import tensorflow as tf
 
-        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        videos = ops.cast(data["video"] if isinstance(data, dict) else data, self.compute_dtype)
-        batch = ops.shape(videos)[0]
+        data, videos, batch, index = gan_step_inputs(self, data)
         codes = self._codes(data, batch)
         labels = self._data_labels(data)          # the fakes are drawn with the real labels
-        index = keras.random.randint((self.frames_per_clip,), 0, self.video_shape[0],
-                                     seed=self.seed_generator)
         logs = {}
 
         def update(optimizer, scaled, variables, tape):

@@ -1,12 +1,14 @@
-"""Building blocks the generative models share: image and temporal streams, label embeddings.
+"""Building blocks the generative models share: image and temporal streams, label embeddings,
+and what a GAN's train step reads from its batch.
 
 Functions that add layers to a functional graph (Keras tensors in, Keras tensors out), used by
-``VideoGAN``'s generators (lesson 02) and ``SpriteVAE``'s decoder (lesson 01). ``policy`` is
-the dtype policy of the layers (None: the global one).
+``VideoGAN``'s generators (lesson 02), ``MoCoGAN``'s (lesson 03) and ``SpriteVAE``'s decoder
+(lesson 01). ``policy`` is the dtype policy of the layers (None: the global one).
 """
 
 from __future__ import annotations
 
+import keras
 from keras import KerasTensor, layers, ops
 
 from vidgen_tf.layers import (BouncingPath, CropFrames, LabelIndex, ReduceSum, Scale,
@@ -140,3 +142,16 @@ def batch_labels(data, key, owner):
         raise ValueError(f"{owner} trains on dicts with the labels under {key!r} "
                          f"(make_dataset(..., keys=({key!r},))); got {given}.")
     return data[key]
+
+
+def gan_step_inputs(model, data):
+    """What a GAN's train step reads from its batch: ``(data, videos, batch, index)`` with
+    ``data`` unpacked from Keras' ``(x, y, sample_weight)``, ``videos (B, T, H, W, C)`` (the
+    batch's ``"video"``, or the batch itself) in the model's compute dtype, the batch size,
+    and ``index (k,)``: the ``model.frames_per_clip`` frame indices the frame critic judges
+    this step, drawn from ``model.seed_generator``."""
+    data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+    videos = ops.cast(data["video"] if isinstance(data, dict) else data, model.compute_dtype)
+    index = keras.random.randint((model.frames_per_clip,), 0, model.video_shape[0],
+                                 seed=model.seed_generator)
+    return data, videos, ops.shape(videos)[0], index
