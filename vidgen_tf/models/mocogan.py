@@ -12,7 +12,11 @@ A clip is drawn from two kinds of code:
 One **image generator**, shared by all frames, draws frame ``t`` from ``[z_C, z_M(t)]``: it
 has no memory, so everything that changes between frames comes through ``z_M(t)``, and
 everything that stays comes through ``z_C``. The number of frames is free: ``generate(...,
-num_frames=32)`` unrolls the GRU further than training did.
+num_frames=32)`` unrolls the GRU further than training did. That is the paper's generator
+(``frame_generator="image"``). The ``"sprite"`` generator, which the lesson's recipe uses on
+CPUs, keeps the split with lesson 02's inductive bias: ``z_C`` draws one sprite per clip and
+the motion codes are its velocities, integrated and bounced at the walls
+(``build_frame_generator``).
 
 Two discriminators: an **image discriminator** ``D_I`` judges single frames (drawn at random
 from real and generated clips: is each frame a real picture?) and a **video discriminator**
