@@ -361,3 +361,17 @@ def test_bad_arguments_and_batches_are_named():
         model.train_on_batch({"video": RNG.uniform(-1, 1, (2,) + SHAPE).astype("float32")})
     with pytest.raises(ValueError, match="labels given to an unconditional model"):
         small().sample_codes(2, labels=[1, 2])
+
+
+def test_the_image_critic_batch_holds_each_clips_frames_in_order_with_their_labels():
+    from vidgen_tf.models.mocogan import image_critic_batch
+
+    videos = np.arange(3 * 5 * 2 * 2, dtype="float32").reshape(3, 5, 2, 2, 1)
+    index = np.array([4, 0, 4], "int32")                     # a frame may be judged twice
+    labels = np.array([[7], [1], [3]], "int32")
+    frames, frame_labels = (np.asarray(x) for x in image_critic_batch(videos, index, labels))
+    expected = np.stack([videos[b, t] for b in range(3) for t in (4, 0, 4)])
+    np.testing.assert_array_equal(frames, expected)          # a gather: exact
+    np.testing.assert_array_equal(frame_labels[:, 0], [7, 7, 7, 1, 1, 1, 3, 3, 3])
+    frames_only, none = image_critic_batch(videos, index)
+    assert none is None and frames_only.shape == (9, 2, 2, 1)

@@ -165,6 +165,28 @@ def build_clip_classifier(video_shape, width, num_classes, policy=None):
     return keras.Model(clips, logits, name="clip_classifier")
 
 
+def image_critic_batch(videos, index, labels=None):
+    """The image discriminator's batch: the frames ``index`` of every clip, one clip after
+    the other.
+
+    Args:
+        videos: ``(B, T, H, W, C)``.
+        index: int ``(k,)``: the frame numbers judged this step (the same for every clip;
+            a number may repeat).
+        labels: optional int ``(B, 1)``: each clip's label.
+
+    Returns:
+        ``(frames, frame_labels)``: ``frames (B * k, H, W, C)``, clip 0's ``k`` frames first,
+        then clip 1's; ``frame_labels (B * k, 1)``, each frame's clip label in the same order
+        (``None`` without ``labels``).
+    """
+    shape = ops.shape(videos)
+    frames = ops.reshape(ops.take(videos, index, axis=1), (-1,) + tuple(shape[2:]))
+    if labels is None:
+        return frames, None
+    return frames, ops.repeat(labels, ops.shape(index)[0], axis=0)
+
+
 def _adam():
     # the paper's settings (src/train.py): Adam(2e-4, betas (0.5, 0.999)) for all three
     return keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.999)
@@ -457,10 +479,9 @@ class MoCoGAN(keras.Model):
         """Logits ``(B * k,)`` of the image discriminator on ``k`` frames of each clip (the
         frame indices ``index (k,)``), with instance noise; with ``projection``, each frame
         judged with its clip's label."""
-        h, w, c = self.video_shape[1:]
-        frames = self._noisy(ops.reshape(ops.take(videos, index, axis=1), (-1, h, w, c)))
-        inputs = (frames if not self.projection else
-                  [frames, ops.repeat(labels, self.frames_per_clip, axis=0)])
+        frames, frame_labels = image_critic_batch(videos, index, labels)
+        frames = self._noisy(frames)
+        inputs = [frames, frame_labels] if self.projection else frames
         return ops.cast(self.image_discriminator(inputs, training=True), "float32")
 
     def _video_logits(self, videos, labels=None):
