@@ -265,3 +265,64 @@ def test_a_squared_norm_gradient_penalty_is_caught():
     with pytest.raises(AssertionError, match="wgan_gradient_penalty differs"):
         check_exercise("2.3", squared_norm)
 
+
+
+def test_a_gru_with_the_reset_gate_before_the_recurrent_product_is_caught():
+    """``reset_after=False`` (the original GRU): r * h goes into the recurrent product; Keras'
+    default (and MoCoGAN's) applies r after it. Every other detail is the reader's."""
+    def reset_before(h0, eps, kernel, recurrent_kernel, bias):
+        d = h0.shape[1]
+        sigmoid = lambda a: 1.0 / (1.0 + np.exp(-a))         # noqa: E731
+        h, states = h0.astype(np.float64), []
+        for t in range(eps.shape[1]):
+            x = eps[:, t] @ kernel + bias[0]
+            r_in = h @ recurrent_kernel + bias[1]
+            update = sigmoid(x[:, :d] + r_in[:, :d])
+            reset = sigmoid(x[:, d:2 * d] + r_in[:, d:2 * d])
+            candidate = np.tanh(x[:, 2 * d:] + (reset * h) @ recurrent_kernel[:, 2 * d:]
+                                + bias[1, 2 * d:])
+            h = update * h + (1.0 - update) * candidate
+            states.append(h)
+        return np.stack(states, axis=1)
+
+    with pytest.raises(AssertionError, match="motion_codes differs"):
+        check_exercise("3.1", reset_before)
+    # returning h_0 .. h_{T-1} instead of h_1 .. h_T
+    shifted = lambda h0, eps, *w: np.concatenate(                   # noqa: E731
+        [h0[:, None], READER["3.1"](h0, eps, *w)[:, :-1]], axis=1)
+    with pytest.raises(AssertionError, match="motion_codes differs"):
+        check_exercise("3.1", shifted)
+
+
+def test_path_correlations_of_positions_or_that_divide_by_zero_are_caught():
+    def uncentred(centres):                    # positions, not offsets: where counts
+        v = np.asarray(centres, np.float64).reshape(len(centres), -1)
+        u = v / np.linalg.norm(v, axis=1, keepdims=True)
+        return float((u @ u.T)[np.triu_indices(len(v), 1)].mean())
+
+    with pytest.raises(AssertionError, match="path_correlation differs"):
+        check_exercise("3.2", uncentred)
+
+    def nan_for_still_clips(centres):          # a still clip's cosine left undefined
+        c = np.asarray(centres, np.float64)
+        v = (c - c.mean(axis=1, keepdims=True)).reshape(len(c), -1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u = v / np.linalg.norm(v, axis=1, keepdims=True)
+        return float((u @ u.T)[np.triu_indices(len(v), 1)].mean())
+
+    with pytest.raises(AssertionError, match="path_correlation differs"):
+        check_exercise("3.2", nan_for_still_clips)
+
+
+def test_an_image_critic_batch_out_of_order_with_its_labels_is_caught():
+    def tiled_labels(videos, index, labels):       # labels 0, 1, .., 0, 1, ..: frames' order
+        frames = videos[:, index].reshape((-1,) + videos.shape[2:])
+        return frames, np.tile(labels, (len(index), 1))
+
+    def frame_major(videos, index, labels):         # frame 0 of every clip first
+        frames = np.swapaxes(videos[:, index], 0, 1).reshape((-1,) + videos.shape[2:])
+        return frames, np.repeat(labels, len(index), axis=0)
+
+    for answer, part in ((tiled_labels, "frame_labels"), (frame_major, "frames")):
+        with pytest.raises(AssertionError, match=f"image_critic_batch's {part} differs"):
+            check_exercise("3.3", answer)
