@@ -78,7 +78,8 @@ def test_the_package_registries():
     assert {"gan", "vae", "vae-digits-1-32"} <= set(RECIPES)
     assert isinstance(get_recipe("gan"), Recipe) and get_recipe(RECIPES["vae"]) is RECIPES["vae"]
     with pytest.raises(ValueError, match=r"Unknown recipe 'gna'; choose one of "
-                                         r"frame-vae-beta1, [^;]*gan, sprite-vae, "):
+                                         r"convlstm, frame-vae-beta1, [^;]*gan, mocogan, simvp, "
+                                         r"sprite-vae, "):
         get_recipe("gna")
     assert BENCHMARKS.get("gan").description.startswith("Lesson 02")     # loads them
     with pytest.raises(ValueError, match="Benchmark 'gan' is registered twice"):

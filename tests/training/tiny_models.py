@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 MODELS = ("video_vae", "frame_vae", "sprite_vae", "video_gan", "two_stream_gan", "sprite_gan",
-          "mocogan")
+          "mocogan", "convlstm", "simvp")
 
 
 def build(name):
     """A small, built model called ``name``."""
-    from vidgen_tf.models import FrameVAE, MoCoGAN, SpriteVAE, VideoGAN, VideoVAE
+    from vidgen_tf.models import (ConvLSTMPredictor, FrameVAE, MoCoGAN, SimVPPredictor,
+                                  SpriteVAE, VideoGAN, VideoVAE)
 
     if name == "video_vae":
         model = VideoVAE((4, 16, 16, 1), latent_channels=2, widths=(8, 16), patch=(1, 2, 2),
@@ -42,6 +43,13 @@ def build(name):
         model = MoCoGAN((4, 16, 16, 1), content_dim=6, motion_dim=3, num_classes=10,
                         generator_width=32, discriminator_width=8, noise_sigma=0.0,
                         frame_generator="sprite", projection=True, class_weight=3.0)
+    elif name == "convlstm":
+        # two given frames, two predicted; scheduled sampling on (its coins in the batch)
+        model = ConvLSTMPredictor((16, 16, 1), 2, 2, filters=(4, 4), patch=4,
+                                  sampling_steps=4)
+    elif name == "simvp":
+        model = SimVPPredictor((16, 16, 1), 2, 2, skip_width=4, hidden=4, translator_width=8,
+                               translator_blocks=1)
     else:
         raise ValueError(name)
     model.build()
@@ -52,8 +60,11 @@ def batch(name, model, size=4, seed=0):
     """A global batch with its noise, so that every replica split sees the same numbers."""
     rng = np.random.default_rng(seed)
     video = rng.uniform(-1, 1, (size,) + tuple(model.data_shape)).astype("float32")
-    noise = rng.normal(size=(size,) + tuple(model.latent_shape)).astype("float32")
-    data = {"video": video, "noise": noise}
+    data = {"video": video}
+    if hasattr(model, "latent_shape"):
+        data["noise"] = rng.normal(size=(size,) + tuple(model.latent_shape)).astype("float32")
+    if getattr(model, "sampling_steps", 0):        # a predictor's scheduled-sampling draws
+        data["coins"] = rng.uniform(size=(size, model.future_frames - 1)).astype("float32")
     if getattr(model, "num_classes", 0):
         low = 0 if type(model).__name__ == "MoCoGAN" else -1    # its label is never absent
         data["digits"] = rng.integers(low, model.num_classes,

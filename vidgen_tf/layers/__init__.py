@@ -12,6 +12,7 @@
   frame axis; ``MaskedComposite``: a moving foreground over a still background.
 - ``LabelIndex``, ``ProjectionLogit``: class conditioning (labels with -1 for "no object",
   the projection discriminator's logit).
+- ``ConvLSTMCell``: one step of a ConvLSTM, its four gates from one fused convolution.
 - ``Scale``, ``ReduceSum``: weightless arithmetic as named, saveable layers (instead of
   ``keras.layers.Lambda``, which does not reload under Keras' default ``safe_mode``).
 """
@@ -21,9 +22,11 @@ from vidgen_tf.layers.conditioning import LabelIndex, ProjectionLogit
 from vidgen_tf.layers.conv import Conv2Plus1D, DepthToSpace3D, ResidualBlock3D, SpaceToDepth3D
 from vidgen_tf.layers.frames import (BatchToFrames, CropFrames, FramesToBatch, MaskedComposite,
                                      RepeatFrames)
+from vidgen_tf.layers.recurrent import ConvLSTMCell
 from vidgen_tf.layers.sprites import BouncingPath, PlaceSprites, StraightVelocity
 
-__all__ = ["BatchToFrames", "BouncingPath", "Conv2Plus1D", "CropFrames", "DepthToSpace3D", "FramesToBatch",
+__all__ = ["BatchToFrames", "BouncingPath", "Conv2Plus1D", "ConvLSTMCell", "CropFrames",
+           "DepthToSpace3D", "FramesToBatch",
            "LabelIndex", "MaskedComposite", "PlaceSprites", "ProjectionLogit", "ReduceSum",
            "RepeatFrames", "ResidualBlock3D", "Scale", "SpaceToDepth3D",
            "StraightVelocity"]

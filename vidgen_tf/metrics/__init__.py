@@ -22,6 +22,7 @@ _LAZY = {
     "EvalSetting": "baselines", "SETTINGS": "baselines", "evaluate": "baselines",
     "baseline_table": "baselines", "fvd": "i3d", "build_i3d": "i3d",
     "shared_digit_agreement": "disentanglement", "shared_path_correlation": "disentanglement",
+    "horizon_scores": "prediction", "baseline_predictions": "prediction",
 }
 
 

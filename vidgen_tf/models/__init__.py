@@ -7,13 +7,17 @@
 - ``gan``: ``VideoGAN`` with 3-D, two-stream (VGAN) and temporal (TGAN) generators
   (lesson 02).
 - ``mocogan``: ``MoCoGAN``, content and motion as separate codes (lesson 03).
+- ``prediction``: ``ConvLSTMPredictor`` and ``SimVPPredictor``, the next frames from the
+  first ones (lesson 04).
 
 Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
 
 from vidgen_tf.models.gan import VideoGAN
 from vidgen_tf.models.mocogan import MoCoGAN
+from vidgen_tf.models.prediction import ConvLSTMPredictor, SimVPPredictor
 from vidgen_tf.models.sprite_vae import SpriteVAE
 from vidgen_tf.models.vae import FrameVAE, VideoVAE, aggregate_gaussian
 
-__all__ = ["FrameVAE", "MoCoGAN", "SpriteVAE", "VideoGAN", "VideoVAE", "aggregate_gaussian"]
+__all__ = ["ConvLSTMPredictor", "FrameVAE", "MoCoGAN", "SimVPPredictor", "SpriteVAE",
+           "VideoGAN", "VideoVAE", "aggregate_gaussian"]

@@ -71,6 +71,7 @@ def _import_builtin():
     import vidgen_tf.training.frame_vae_recipe  # noqa: F401  "frame-vae-beta1", ...
     import vidgen_tf.training.vae_recipe  # noqa: F401  registers "vae", "vae-digits-1-32"
     import vidgen_tf.training.mocogan_recipe  # noqa: F401  registers "mocogan"
+    import vidgen_tf.training.prediction_recipe  # noqa: F401  "convlstm", "simvp"
 
 
 # a recipe registered again replaces the first (a notebook cell run twice); the built-in

@@ -1,0 +1,184 @@
+"""The ``convlstm`` and ``simvp`` recipes: predict frames 11-20 of two moving digits from
+frames 1-10 (lesson 04).
+
+The task is Moving-MNIST's: 20-frame clips of two digits at 64x64 from ``MovingDigits`` (the
+smoke profile: 8 frames at 32x32, 4 given and 4 predicted), a fresh stream for training and
+the ``test`` split for scoring. ``evaluate`` scores 256 held-out clips per horizon step
+(``metrics.prediction``) beside the baselines (copy the last frame, a black frame, the mean
+training frame) and, at 64x64, the upper bound of lesson 01's VAE reconstructing the true
+future; it measures whether the digits can still be read at horizon 5, and the flicker.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from vidgen_tf.training.recipes import Recipe, register, synthetic_stream
+
+
+def task(profile):
+    """``(context_frames, future_frames, image_size)`` of the profile."""
+    return profile.pick(smoke=(4, 4, 32), cpu=(10, 10, 64), gpu=(10, 10, 64))
+
+
+def source(profile, split, seed=0):
+    """Two moving digits, ``context + future`` frames, at the task's size."""
+    from vidgen_tf.data import MovingDigits
+
+    c, f, size = task(profile)
+    return MovingDigits(num_frames=c + f, image_size=size, num_digits=2, seed=seed,
+                        split=split)
+
+
+def _batch_size(profile):
+    return profile.pick(smoke=4, cpu=16, gpu=32)
+
+
+def _steps(kind, profile):
+    return profile.pick(smoke=4, cpu={"convlstm": 600, "simvp": 1000}[kind],
+                        gpu={"convlstm": 50000, "simvp": 50000}[kind])
+
+
+def _optimizer(profile, steps, peak):
+    """Adam with a linear warm-up from ``peak / 25`` over the first 5 % of the steps (as
+    OpenSTL's one-cycle schedule starts), then a cosine decay to 0 at the last step."""
+    import keras
+
+    warmup = max(1, int(0.05 * steps))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        peak / 25, decay_steps=max(1, steps - warmup), alpha=0.0, warmup_target=peak,
+        warmup_steps=warmup)
+    return keras.optimizers.Adam(schedule)
+
+
+def build(kind, profile):
+    from vidgen_tf.models.prediction import ConvLSTMPredictor, SimVPPredictor
+
+    c, f, size = task(profile)
+    steps = _steps(kind, profile)
+    frame = (size, size, 1)
+    if kind == "convlstm":
+        model = ConvLSTMPredictor(
+            frame, c, f, filters=profile.pick(smoke=(8, 8), cpu=(32, 32), gpu=(64, 64)),
+            kernel_size=profile.pick(smoke=3, cpu=3, gpu=5), patch=4,
+            # OpenSTL: from teacher forcing to free running over the first 40 % of training
+            sampling_steps=int(0.4 * steps), l1_weight=1.0)
+    else:
+        model = SimVPPredictor(frame, c, f, **profile.pick(
+            smoke=dict(skip_width=8, hidden=8, translator_width=16, translator_blocks=1),
+            cpu=dict(skip_width=16, hidden=32, translator_width=128, translator_blocks=4),
+            gpu=dict(skip_width=32, hidden=64, translator_width=256, translator_blocks=6)),
+            l1_weight=1.0)
+    model.compile(optimizer=_optimizer(profile, steps, profile.pick(smoke=1e-3, cpu=2e-3,
+                                                                    gpu=1e-3)),
+                  jit_compile=profile.jit_compile)
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def data(profile, first_step=0):
+    return synthetic_stream(source(profile, "train"), _batch_size(profile), first_step)
+
+
+def held_out(profile, count=None):
+    """``(clips (N, C + F, H, W, 1) float, generated dict)`` of the ``test`` split."""
+    from vidgen_tf.data import to_float
+
+    count = count or profile.pick(smoke=8, cpu=256, gpu=256)
+    generated = source(profile, "test").generate(count)
+    return np.asarray(to_float(generated["video"])), generated
+
+
+def mean_frame(profile, count=256):
+    """The mean frame of ``count`` training clips ``(H, W, 1)`` (the mean-frame baseline)."""
+    from vidgen_tf.data import to_float
+
+    clips = np.asarray(to_float(source(profile, "train", seed=1).generate(count)["video"]))
+    return clips.mean(axis=(0, 1))
+
+
+def forecast_in_batches(model, context, batch_size=32):
+    """``model.forecast`` over ``context`` in batches: ``(N, F, H, W, ch)`` float32."""
+    return np.concatenate([np.asarray(model.forecast(context[i:i + batch_size]))
+                           for i in range(0, len(context), batch_size)])
+
+
+def vae_bound(future_window, profile):
+    """Lesson 01's VAE reconstructing the true future: the last ``F`` frames of its
+    reconstruction of the ``T``-frame window that ends with them (``T`` = the VAE's clip
+    length). An upper bound (it sees the answer), not a predictor; ``None`` when the VAE's
+    frame size differs from the task's."""
+    from vidgen_tf.training.references import load_reference
+
+    vae, _ = load_reference("vae")
+    t = vae.data_shape[0]
+    if tuple(vae.data_shape[1:]) != tuple(future_window.shape[2:]) or \
+            future_window.shape[1] < t:
+        return None
+    window = future_window[:, -t:]
+    recon = np.concatenate([np.asarray(vae.reconstruct(window[i:i + 32]))
+                            for i in range(0, len(window), 32)])
+    return recon
+
+
+def monitor(model, profile):
+    """Four held-out clips: the true future above the predicted one."""
+    clips, _ = held_out(profile, 4)
+    c = model.context_frames
+    return np.concatenate([clips[:, c:], forecast_in_batches(model, clips[:, :c])])
+
+
+def evaluate(model, profile):
+    """Per-horizon scores of the model and of the baselines on held-out clips, the digits'
+    readability at horizon 5 and the flicker.
+
+    Returns:
+        dict: ``model`` and ``baselines`` (name -> ``horizon_scores`` with lists per step),
+        ``best_baseline`` (score -> [name, value]), ``readability`` (at horizon 5, or the
+        last step when fewer), ``flicker``, ``heldout_clips``.
+    """
+    from vidgen_tf.metrics.prediction import (baseline_predictions, best_baseline,
+                                              digit_readability, flicker, horizon_scores)
+
+    clips, generated = held_out(profile)
+    c, f = model.context_frames, model.future_frames
+    context, future = clips[:, :c], clips[:, c:]
+    predicted = forecast_in_batches(model, context)
+    predictions = baseline_predictions(context, f, mean_frame(profile))
+    bound = vae_bound(clips, profile) if profile.name != "smoke" else None
+    if bound is not None:
+        predictions["lesson 01 VAE, reconstructing the future"] = bound[:, -f:]
+
+    def listed(scores):
+        return {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in scores.items()}
+
+    baselines = {name: horizon_scores(p, future) for name, p in predictions.items()}
+    real_baselines = {n: s for n, s in baselines.items() if not n.startswith("lesson 01")}
+    horizon = min(5, f)
+    return {
+        "heldout_clips": len(clips),
+        "model": listed(horizon_scores(predicted, future)),
+        "baselines": {name: listed(s) for name, s in baselines.items()},
+        "best_baseline": {k: list(v) for k, v in best_baseline(real_baselines).items()},
+        "readability_horizon": horizon,
+        "readability": digit_readability(predicted[:, horizon - 1], future[:, horizon - 1],
+                                         generated["positions"][:, c + horizon - 1],
+                                         generated["digits"]),
+        "flicker": flicker(predicted, future, context[:, -1]),
+    }
+
+
+for _kind, _what in (("convlstm", "a ConvLSTM predictor (fused cells on 4x4 patches, "
+                                  "scheduled sampling)"),
+                     ("simvp", "a SimVP predictor (per-frame encoder, translator over "
+                               "stacked time, decoder with a skip)")):
+    register(Recipe(
+        name=_kind,
+        description=f"{_what}: frames 11-20 of two moving digits from frames 1-10 "
+                    f"(lesson 04)",
+        build=functools.partial(build, _kind), data=data,
+        steps=functools.partial(_steps, _kind),
+        steps_per_epoch=lambda p: p.pick(smoke=2, cpu=100, gpu=1000),
+        batch_size=_batch_size, monitor=monitor, evaluate=evaluate))
