@@ -72,6 +72,20 @@ def test_one_fit_step_lowers_nothing_but_runs_and_logs_the_loss_by_hand(make):
     assert logs["loss"] == pytest.approx(mse + 0.5 * l1, rel=1e-5)
 
 
+def test_a_saturating_loss_sees_predictions_clipped_with_a_small_slope_outside():
+    model = simvp(l1_weight=0.0, saturate=True)
+    model.compile(optimizer=keras.optimizers.SGD(0.0))
+    video = clips(4)
+    # the untrained decoder's outputs are small: scale the last layer so some pass +-1
+    layer = model.decoder.get_layer("dec_out")
+    layer.set_weights([w * 40 for w in layer.get_weights()])
+    raw = np.asarray(model(video[:, :C]), np.float64)
+    assert np.mean(np.abs(raw) > 1) > 0.05
+    seen = np.clip(raw, -1, 1) + 0.01 * (raw - np.clip(raw, -1, 1))
+    logs = model.train_on_batch(video, return_dict=True)
+    assert logs["mse"] == pytest.approx(np.mean((seen - video[:, C:]) ** 2), rel=1e-5)
+
+
 def rollout(model, video, coins):
     return np.asarray(model({"video": video, "coins": coins}, training=True))
 

@@ -20,6 +20,11 @@ Both train on clips ``(B, C + F, H, W, ch)`` (or ``{"video": ...}``; ``"coins"``
 repeatable) with the mean squared error of the future frames plus ``l1_weight`` times their
 mean absolute error (the median-seeking L1 pushes an empty background to exactly -1, which
 SSIM rewards), and optionally ``flow_weight`` times ``losses.temporal_consistency_loss``.
+With ``saturate`` the loss sees the predictions as ``forecast`` returns them, clipped to
+``[-1, 1]``, but with a slope of 0.01 outside: a background pushed below -1 costs almost
+nothing there and is exactly black once clipped (a faint haze of +0.01 over a perfect
+prediction costs more SSIM than predicting black everywhere). In a first pilot (SimVP, batch
+8, 5 minutes), mean SSIM 0.61 with it, 0.42 without.
 
 ``model(context)`` and ``model.forecast(context)`` take the context frames only, ``(B, C, H, W,
 ch)`` (or a whole clip, of which only the first ``C`` frames are read) and return the
@@ -72,8 +77,9 @@ class _Predictor(keras.Model):
     """What both predictors share: the split of a clip, the loss, the trackers, the config."""
 
     def __init__(self, frame_shape, context_frames=10, future_frames=10, l1_weight=1.0,
-                 flow_weight=0.0, seed=None, **kwargs):
+                 flow_weight=0.0, saturate=False, seed=None, **kwargs):
         super().__init__(**kwargs)
+        # the arguments: see ConvLSTMPredictor and SimVPPredictor
         name = type(self).__name__
         if len(frame_shape) != 3:
             raise ValueError(f"{name}: frame_shape must be (height, width, channels), got "
@@ -90,6 +96,7 @@ class _Predictor(keras.Model):
         self.future_frames = int(future_frames)
         self.l1_weight = float(l1_weight)
         self.flow_weight = float(flow_weight)
+        self.saturate = bool(saturate)
         self.seed = seed
         self.data_shape = (self.context_frames + self.future_frames,) + self.frame_shape
         self.trackers = {key: keras.metrics.Mean(name=key) for key in self._logged()}
@@ -145,6 +152,12 @@ class _Predictor(keras.Model):
         video = ops.cast(video, "float32")
         future = video[:, self.context_frames:]
         y_pred = ops.cast(y_pred, "float32")
+        if self.saturate:
+            # as forecast clips, with a slope of 0.01 outside [-1, 1] so that a pixel pushed
+            # past -1 costs (almost) nothing and comes back: the background can sit safely
+            # below -1 and is exactly black once clipped
+            clipped = ops.clip(y_pred, -1.0, 1.0)
+            y_pred = clipped + 0.01 * (y_pred - clipped)
         mse = ops.mean((y_pred - future) ** 2)
         l1 = ops.mean(ops.abs(y_pred - future))
         loss = mse + self.l1_weight * l1
@@ -165,7 +178,7 @@ class _Predictor(keras.Model):
         return {**super().get_config(), "frame_shape": self.frame_shape,
                 "context_frames": self.context_frames, "future_frames": self.future_frames,
                 "l1_weight": self.l1_weight, "flow_weight": self.flow_weight,
-                "seed": self.seed}
+                "saturate": self.saturate, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
@@ -183,7 +196,8 @@ class ConvLSTMPredictor(_Predictor):
         sampling_steps: int. Scheduled sampling: the chance of feeding the true frame
             instead of the prediction falls from 1 at step 0 to 0 at this training step (0:
             free running from the start).
-        l1_weight, flow_weight: the loss's weights (module docstring).
+        l1_weight, flow_weight: the loss's weights; saturate: the loss sees clipped
+            predictions (module docstring).
 
     The step at which ``eta`` is read is the optimizer's ``iterations``.
     """
@@ -356,7 +370,8 @@ class SimVPPredictor(_Predictor):
         hidden: int. Channels per frame at quarter resolution (SimVP's ``hid_S``).
         translator_width: int. The translator's channels (``hid_T``).
         translator_blocks: int. Its residual blocks (``N_T``).
-        l1_weight, flow_weight: the loss's weights (module docstring).
+        l1_weight, flow_weight: the loss's weights; saturate: the loss sees clipped
+            predictions (module docstring).
     """
 
     def __init__(self, frame_shape, context_frames=10, future_frames=10, skip_width=16,
