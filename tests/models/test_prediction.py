@@ -141,10 +141,14 @@ def test_outside_training_the_future_frames_are_never_read(make):
     poisoned = video.copy()
     poisoned[:, C:] = np.nan
     expected = np.asarray(model.forecast(video[:, :C]))
-    for out in (model.forecast(poisoned), model(poisoned), model.predict(poisoned, verbose=0)):
-        out = np.clip(np.asarray(out), -1, 1)
-        assert np.all(np.isfinite(out))
-        np.testing.assert_array_equal(out, expected)
+    for path in (model.forecast, model, lambda v: model.predict(v, verbose=0)):
+        out = np.clip(np.asarray(path(poisoned)), -1, 1)
+        assert np.all(np.isfinite(out))                   # a NaN read anywhere would spread
+        # the same path gives the same numbers with the future frames poisoned or not
+        np.testing.assert_array_equal(out, np.clip(np.asarray(path(video)), -1, 1))
+        # across paths (eager, a traced function, predict's batches) oneDNN may pick other
+        # kernels for the same float32 sums (seen on AVX-512: 1e-6 apart): float32 rounding
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
     assert expected.min() >= -1 and expected.max() <= 1            # forecast clips
     if make is simvp:                       # no rollout: training reads the context only
         np.testing.assert_array_equal(np.clip(model(poisoned, training=True), -1, 1),

@@ -20,7 +20,7 @@ def _model():
 
 
 def _videos(n=4, seed=0):
-    return np.random.default_rng(seed).uniform(-1, 1, (n, 4, 16, 16, 1)).astype("float32")
+    return np.random.default_rng(seed).uniform(-1, 1, (n, 8, 16, 16, 1)).astype("float32")
 
 
 def test_checkpoint_round_trip_restores_weights_optimizer_and_noise(tmp_path):
@@ -166,7 +166,7 @@ def test_sample_monitor_writes_one_gif_per_epoch_and_time_budget_stops(tmp_path)
     assert [os.path.basename(p) for p in monitor.paths] == ["samples_epoch_0002.gif",
                                                             "samples_epoch_0004.gif"]
     with Image.open(monitor.paths[0]) as gif:
-        assert gif.n_frames == 4 and gif.size == (2 * 16 + 1, 2 * 16 + 1)
+        assert gif.n_frames == 8 and gif.size == (2 * 16 + 1, 2 * 16 + 1)
     history = model.fit(_videos(8), epochs=5, batch_size=2, verbose=0, callbacks=[budget])
     assert budget.stopped_at == 1 and len(history.history["loss"]) == 1
 
