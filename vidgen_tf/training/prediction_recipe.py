@@ -37,7 +37,7 @@ def _batch_size(profile):
 
 
 def _steps(kind, profile):
-    return profile.pick(smoke=4, cpu={"convlstm": 600, "simvp": 1000}[kind],
+    return profile.pick(smoke=4, cpu={"convlstm": 3200, "simvp": 3600}[kind],
                         gpu={"convlstm": 50000, "simvp": 50000}[kind])
 
 
@@ -53,24 +53,28 @@ def _optimizer(profile, steps, peak):
     return keras.optimizers.Adam(schedule)
 
 
-def build(kind, profile):
+def build(kind, profile, steps=None, flow_weight=0.0):
+    """The ``kind`` predictor (``"convlstm"`` or ``"simvp"``) at ``profile``, compiled with
+    its schedule over ``steps`` (default: the recipe's); ``flow_weight``: the weight of the
+    temporal-consistency term (``benchmark prediction-flow``; the recipes train without)."""
     from vidgen_tf.models.prediction import ConvLSTMPredictor, SimVPPredictor
 
     c, f, size = task(profile)
-    steps = _steps(kind, profile)
+    steps = steps or _steps(kind, profile)
     frame = (size, size, 1)
     if kind == "convlstm":
         model = ConvLSTMPredictor(
             frame, c, f, filters=profile.pick(smoke=(8, 8), cpu=(32, 32), gpu=(64, 64)),
             kernel_size=profile.pick(smoke=3, cpu=3, gpu=5), patch=4,
             # OpenSTL: from teacher forcing to free running over the first 40 % of training
-            sampling_steps=int(0.4 * steps), l1_weight=1.0)
+            sampling_steps=int(0.4 * steps), l1_weight=1.0, saturate=True,
+            flow_weight=flow_weight)
     else:
         model = SimVPPredictor(frame, c, f, **profile.pick(
             smoke=dict(skip_width=8, hidden=8, translator_width=16, translator_blocks=1),
             cpu=dict(skip_width=16, hidden=32, translator_width=128, translator_blocks=4),
             gpu=dict(skip_width=32, hidden=64, translator_width=256, translator_blocks=6)),
-            l1_weight=1.0)
+            l1_weight=1.0, saturate=True, flow_weight=flow_weight)
     model.compile(optimizer=_optimizer(profile, steps, profile.pick(smoke=1e-3, cpu=2e-3,
                                                                     gpu=1e-3)),
                   jit_compile=profile.jit_compile)
@@ -105,7 +109,10 @@ def forecast_in_batches(model, context, batch_size=32):
                            for i in range(0, len(context), batch_size)])
 
 
-def vae_bound(future_window, profile):
+VAE_BOUND = "lesson 01 VAE, reconstructing the future"
+
+
+def vae_bound(future_window):
     """Lesson 01's VAE reconstructing the true future: the last ``F`` frames of its
     reconstruction of the ``T``-frame window that ends with them (``T`` = the VAE's clip
     length). An upper bound (it sees the answer), not a predictor; ``None`` when the VAE's
@@ -130,44 +137,105 @@ def monitor(model, profile):
     return np.concatenate([clips[:, c:], forecast_in_batches(model, clips[:, :c])])
 
 
-def evaluate(model, profile):
-    """Per-horizon scores of the model and of the baselines on held-out clips, the digits'
-    readability at horizon 5 and the flicker.
+def score_clips(model, clips, mean, positions=None, digits=None, vae=True):
+    """Per-horizon scores of ``model`` on ``clips`` beside the baselines (the evaluation of
+    ``evaluate`` and ``evaluate_moving_mnist``).
+
+    Args:
+        model: a predictor (``context_frames``, ``future_frames``, ``forecast``).
+        clips: ``(N, >= C + F, H, W, 1)`` float in ``[-1, 1]``; frames ``C+1 .. C+F`` are the
+            future scored.
+        mean: ``(H, W, 1)``, the mean training frame (the mean-frame baseline).
+        positions, digits: ``(N, C + F, K, 2)`` and ``(N, K)``, the digits' centres and
+            classes (MovingDigits'): with them, the readability at horizon 5 is measured.
+        vae: bool. Add lesson 01's VAE reconstructing the true future (an upper bound) where
+            its frame size fits.
 
     Returns:
         dict: ``model`` and ``baselines`` (name -> ``horizon_scores`` with lists per step),
-        ``best_baseline`` (score -> [name, value]), ``readability`` (at horizon 5, or the
-        last step when fewer), ``flicker``, ``heldout_clips``.
+        ``best_baseline`` (score -> [name, value], over the predictors only: not the VAE's
+        bound), ``flicker``, ``heldout_clips`` and, with ``positions``,
+        ``readability_horizon`` and ``readability``.
     """
     from vidgen_tf.metrics.prediction import (baseline_predictions, best_baseline,
                                               digit_readability, flicker, horizon_scores)
 
-    clips, generated = held_out(profile)
     c, f = model.context_frames, model.future_frames
+    clips = np.asarray(clips, np.float32)[:, :c + f]
+    if clips.shape[1] != c + f:
+        raise ValueError(f"score_clips: the clips must have at least {c} + {f} frames (given "
+                         f"and predicted), got {clips.shape[1]}.")
     context, future = clips[:, :c], clips[:, c:]
     predicted = forecast_in_batches(model, context)
-    predictions = baseline_predictions(context, f, mean_frame(profile))
-    bound = vae_bound(clips, profile) if profile.name != "smoke" else None
+    predictions = baseline_predictions(context, f, mean)
+    bound = vae_bound(clips) if vae else None
     if bound is not None:
-        predictions["lesson 01 VAE, reconstructing the future"] = bound[:, -f:]
+        predictions[VAE_BOUND] = bound[:, -f:]
 
     def listed(scores):
         return {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in scores.items()}
 
     baselines = {name: horizon_scores(p, future) for name, p in predictions.items()}
-    real_baselines = {n: s for n, s in baselines.items() if not n.startswith("lesson 01")}
-    horizon = min(5, f)
-    return {
+    real_baselines = {n: s for n, s in baselines.items() if n != VAE_BOUND}
+    out = {
         "heldout_clips": len(clips),
         "model": listed(horizon_scores(predicted, future)),
         "baselines": {name: listed(s) for name, s in baselines.items()},
         "best_baseline": {k: list(v) for k, v in best_baseline(real_baselines).items()},
-        "readability_horizon": horizon,
-        "readability": digit_readability(predicted[:, horizon - 1], future[:, horizon - 1],
-                                         generated["positions"][:, c + horizon - 1],
-                                         generated["digits"]),
         "flicker": flicker(predicted, future, context[:, -1]),
     }
+    if positions is not None:
+        horizon = min(5, f)
+        out["readability_horizon"] = horizon
+        out["readability"] = digit_readability(predicted[:, horizon - 1],
+                                               future[:, horizon - 1],
+                                               np.asarray(positions)[:, c + horizon - 1],
+                                               digits)
+    return out
+
+
+def evaluate(model, profile):
+    """Per-horizon scores of the model and of the baselines on the profile's held-out clips
+    (``score_clips``), the digits' readability at horizon 5 and the flicker."""
+    clips, generated = held_out(profile)
+    return score_clips(model, clips, mean_frame(profile), generated["positions"],
+                       generated["digits"], vae=profile.name != "smoke")
+
+
+def evaluate_moving_mnist(model, path, count=256, profile="cpu", vae=True):
+    """The same scores on the published Moving MNIST test set (``mnist_test_seq.npy``, read by
+    ``data.load_moving_mnist_test_seq``): its first ``count`` clips; no readability (the file
+    holds no digit positions). The mean-frame baseline is ``profile``'s training mean; ``vae``
+    as in ``score_clips``.
+
+    Raises:
+        MNISTUnavailableError: no file at ``path``.
+        ValueError: the file's clips are not the model's size or are too short.
+    """
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.data import load_moving_mnist_test_seq, to_float
+
+    clips = load_moving_mnist_test_seq(path)[:count]
+    need = (model.context_frames + model.future_frames,) + tuple(model.frame_shape)
+    if clips.shape[1] < need[0] or tuple(clips.shape[2:]) != need[1:]:
+        raise ValueError(f"{path!r}: the model predicts clips of {need[0]} frames of "
+                         f"{need[1:]}, the file holds {clips.shape[1]} frames of "
+                         f"{tuple(clips.shape[2:])}.")
+    profile = get_profile(profile) if isinstance(profile, str) else profile
+    return score_clips(model, np.asarray(to_float(clips)), mean_frame(profile), vae=vae)
+
+
+def bar_scores(scores):
+    """The numbers lesson 04's bars read, flat, from ``evaluate``'s scores: the model's
+    ``<score>_mean`` over the horizon steps (``ssim_mean``, ``mse_mean``, ...),
+    ``readability_ratio``, ``flicker_ratio`` and the best baseline's ``best_baseline_mse``
+    and ``best_baseline_ssim``."""
+    flat = {k: v for k, v in scores["model"].items() if k.endswith("_mean")}
+    flat["readability_ratio"] = scores["readability"]["ratio"]
+    flat["flicker_ratio"] = scores["flicker"]["ratio"]
+    flat["best_baseline_mse"] = scores["best_baseline"]["mse"][1]
+    flat["best_baseline_ssim"] = scores["best_baseline"]["ssim"][1]
+    return flat
 
 
 for _kind, _what in (("convlstm", "a ConvLSTM predictor (fused cells on 4x4 patches, "
