@@ -82,3 +82,21 @@ def test_the_published_test_set_must_fit_the_model(tmp_path):
         evaluate_moving_mnist(tiny_simvp(64, 10), str(path), vae=False)
     with pytest.raises(MNISTUnavailableError, match="absent.npy"):
         evaluate_moving_mnist(tiny_simvp(64, 10), str(tmp_path / "absent.npy"), vae=False)
+
+
+def test_a_longer_run_stretches_the_recipes_schedules(tmp_path):
+    """run.train gives a build that takes ``steps`` the run's total: the learning rate's
+    cosine and the ConvLSTM's scheduled sampling span the whole run, not the recipe's
+    default length."""
+    from vidgen_tf.config import get_profile
+    from vidgen_tf.training.recipes import get_recipe
+    from vidgen_tf.training.run import train
+
+    smoke = get_profile("smoke")
+    assert get_recipe("convlstm").steps(smoke) == 4
+    model, _ = train("convlstm", smoke, str(tmp_path / "run"), steps=10, verbose=0)
+    assert model.sampling_steps == 4                        # 40 % of 10 steps
+    schedule = model.optimizer.learning_rate                 # a schedule object, its config
+    schedule = getattr(model.optimizer, "_learning_rate", schedule)
+    config = schedule.get_config()
+    assert config["decay_steps"] + config["warmup_steps"] == 10

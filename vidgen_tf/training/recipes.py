@@ -27,7 +27,9 @@ class Recipe:
         name: str. The CLI name.
         description: str. One line.
         build: ``profile -> model``, compiled, with its optimizers built (called inside the
-            strategy's scope).
+            strategy's scope). A build that takes a ``steps`` keyword is given the run's
+            total steps (for a schedule over the whole run: ``run.train(steps=...)``
+            stretches it).
         data: ``(profile, first_step) -> tf.data.Dataset`` of training batches, starting
             at the batch of step ``first_step``.
         steps: ``profile -> int``. Total optimizer steps.

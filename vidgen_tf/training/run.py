@@ -21,6 +21,7 @@ resumed run sees exactly what an uninterrupted one would have.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import time
@@ -168,7 +169,8 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
             trained or scored again: its saved metrics are returned, in seconds. Without
             ``resume``, an existing run is an error.
         steps: optional int. Total optimizer steps (default: the recipe's for the profile);
-            rounded up to whole epochs.
+            rounded up to whole epochs. A recipe whose ``build`` takes ``steps`` (a schedule
+            over the whole run) is built with it.
         strategy: a name for ``get_strategy``, or a ``tf.distribute.Strategy``.
         time_budget: optional float. Seconds after which training ends at an epoch's end.
         verbose: Keras ``fit`` verbosity (progress bars by default).
@@ -201,8 +203,12 @@ def train(recipe, profile, out, resume=False, steps=None, strategy="auto", time_
     seed_everything(recipe.seed)
     set_precision(profile)
     try:
+        # a recipe whose schedule depends on the length of training (a cosine decay, a
+        # scheduled-sampling ramp) takes it: a longer run stretches its schedule
+        takes_steps = "steps" in inspect.signature(recipe.build).parameters
         with strategy.scope():
-            model = recipe.build(profile)
+            model = recipe.build(profile, **({"steps": config["steps"]} if takes_steps
+                                             else {}))
         ema = WeightsEMA(recipe.ema_decay, attribute=recipe.ema_attribute) \
             if recipe.ema_decay else None
         if ema:
