@@ -144,6 +144,11 @@ def test_train_or_reference_trains_or_loads_the_reference(finished_run, tmp_path
                                  "others": {"proxy_fvd": -1.0}}}
     assert run_scores(two)["proxy_fvd"] == 1.0
     assert run_scores(two, samples="others")["proxy_fvd"] == -1.0
+    predictor = {"steps": 7, "scores": {"heldout_clips": 4, "model": {
+        "ssim": [0.9, 0.7], "ssim_mean": 0.8}, "readability": {"ratio": 0.5, "true": 0.9},
+        "flicker": {"ratio": 0.25}}}
+    assert run_scores(predictor) == {"steps": 7, "heldout_clips": 4, "ssim_mean": 0.8,
+                                     "readability_ratio": 0.5, "flicker_ratio": 0.25}
     mine = {**metrics, "source": "your run"}
     assert beside_reference(mine, folder=folder) == {"your run": flat, "reference run": flat}
     assert beside_reference(loaded_metrics, folder=folder) == {"reference run": flat}

@@ -207,11 +207,18 @@ def train_or_reference(recipe, profile, out, train=True, reference=None, folder=
 def run_scores(metrics, samples="samples") -> dict:
     """A run's numbers in one flat dict: ``steps``, the recipe's scores (held-out PSNR...)
     and the scores of its samples (``proxy_fvd``, ``digit_confidence``...): those under the
-    key ``samples`` (the sprite VAE's ``"samples_standard_prior"``, say)."""
+    key ``samples`` (the sprite VAE's ``"samples_standard_prior"``, say); for a predictor, the
+    model's mean scores (``ssim_mean``...) and the ratios (``readability_ratio``,
+    ``flicker_ratio``)."""
     scores = metrics.get("scores", {})
     flat = {"steps": metrics.get("steps")}
     flat.update({k: v for k, v in scores.items() if isinstance(v, (int, float))})
     flat.update(scores.get(samples, {}))
+    # a predictor's (lesson 04): its mean scores over the horizon, and ratios against the truth
+    flat.update({k: v for k, v in scores.get("model", {}).items()
+                 if isinstance(v, (int, float))})
+    flat.update({f"{k}_ratio": v["ratio"] for k, v in scores.items()
+                 if isinstance(v, dict) and isinstance(v.get("ratio"), (int, float))})
     return flat
 
 
