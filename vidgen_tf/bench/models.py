@@ -452,7 +452,7 @@ def prediction_flow(quick=False):
     from vidgen_tf.training.run import train
 
     profile = get_profile("smoke" if quick else "cpu")
-    steps, seeds = (4 if quick else 800), (0, 1)
+    steps, seeds = (4 if quick else 600), (0, 1)
     keys = ("flicker_ratio", "mse_mean", "ssim_mean", "psnr_mean")
     root = tempfile.mkdtemp(prefix="vidgen-bench-") if quick else os.path.join(
         REPO, "runs", "bench-prediction-flow")
