@@ -326,3 +326,50 @@ def test_an_image_critic_batch_out_of_order_with_its_labels_is_caught():
     for answer, part in ((tiled_labels, "frame_labels"), (frame_major, "frames")):
         with pytest.raises(AssertionError, match=f"image_critic_batch's {part} differs"):
             check_exercise("3.3", answer)
+
+
+def test_a_convlstm_step_with_the_gates_in_another_order_is_caught():
+    """PyTorch-style code often orders the gates (input, forget, output, candidate); Keras'
+    order, which the cell's weights follow, is (input, forget, candidate, output)."""
+    right = READER["4.2"]
+
+    def gates_ifog(x, h, c, kernel, bias):
+        f = h.shape[-1]
+        order = np.r_[0:2 * f, 3 * f:4 * f, 2 * f:3 * f]         # swap candidate and output
+        return right(x, h, c, kernel[..., order], bias[order])
+
+    with pytest.raises(AssertionError, match="convlstm_step's h differs"):
+        check_exercise("4.2", gates_ifog)
+
+    def forgetting(x, h, c, kernel, bias):                       # c_{t-1} dropped
+        return right(x, h, np.zeros_like(c), kernel, bias)
+
+    with pytest.raises(AssertionError, match="convlstm_step's h differs"):
+        check_exercise("4.2", forgetting)
+
+
+def test_feeding_the_truth_when_the_coin_equals_eta_is_caught():
+    def at_or_below(predicted, truth, coins, step, sampling_steps):
+        eta = max(0.0, 1.0 - step / sampling_steps) if sampling_steps else 0.0
+        pick = (coins <= eta).reshape((-1,) + (1,) * (predicted.ndim - 1))
+        return np.where(pick, truth, predicted)
+
+    with pytest.raises(AssertionError, match="next_input differs"):
+        check_exercise("4.3", at_or_below)
+
+
+def test_a_horizon_mse_that_does_not_clip_or_averages_over_steps_is_caught():
+    def unclipped(context, future, predicted):
+        last = np.repeat(context[:, -1:], future.shape[1], axis=1)
+        return {name: ((p - future) ** 2).mean(axis=(0, 2, 3, 4))
+                for name, p in (("model", predicted), ("copy last frame", last))}
+
+    with pytest.raises(AssertionError, match="horizon_mse\\['model'\\] differs"):
+        check_exercise("4.1", unclipped)
+
+    def over_steps(context, future, predicted):               # one number per clip
+        out = READER["4.1"](context, future, predicted)
+        return {k: np.full_like(v, v.mean()) for k, v in out.items()}
+
+    with pytest.raises(AssertionError, match="horizon_mse\\['model'\\] differs"):
+        check_exercise("4.1", over_steps)
