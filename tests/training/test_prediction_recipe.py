@@ -69,6 +69,8 @@ def test_the_published_test_set_is_scored_the_same_way(tmp_path):
     model = tiny_simvp(64, 10)
     scores = evaluate_moving_mnist(model, str(path), count=4, vae=False)
     assert scores["heldout_clips"] == 4 and "readability" not in scores
+    flat = bar_scores(scores)
+    assert "readability_ratio" not in flat and flat["ssim_mean"] == scores["model"]["ssim_mean"]
     read = np.asarray(to_float(np.transpose(published, (1, 0, 2, 3))[:4, ..., None]))
     expected = horizon_scores(forecast_in_batches(model, read[:, :10]), read[:, 10:])
     np.testing.assert_allclose(scores["model"]["ssim"], expected["ssim"], rtol=1e-6)
