@@ -1,4 +1,4 @@
-"""Convolutional building blocks for video (lessons 01 and 02).
+"""Convolutional building blocks for video (lessons 01, 02 and 05).
 
 Tensors are ``(batch, frames, height, width, channels)``. All layers use ``keras.ops`` and
 follow the Keras layer contract (constructor arguments kept, ``get_config``, registered for
@@ -138,6 +138,84 @@ class Conv2Plus1D(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
+class CausalConv3D(layers.Layer):
+    """A stride-1 Conv3D whose output at frame ``t`` sees frames ``t - k_t + 1 .. t`` only.
+
+    Time is padded with ``k_t - 1`` zero frames at the start and none at the end; height and
+    width are padded as ``"same"``. An encoder made of these (and of ``SpaceToDepth3D``
+    folds, which are causal per block) gives a first latent slice that depends only on the
+    first frames, so a clip's opening frames can be encoded alone and continued (lesson 05).
+
+    Args:
+        filters: int. Output channels.
+        kernel_size: int or ``(k_t, k_h, k_w)`` (odd ``k_h``, ``k_w``).
+    """
+
+    def __init__(self, filters, kernel_size=3, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = _triple(kernel_size, "CausalConv3D kernel_size")
+        kt, kh, kw = self.kernel_size
+        if kh % 2 == 0 or kw % 2 == 0:
+            raise ValueError(f"CausalConv3D: the spatial kernel must be odd, got "
+                             f"{self.kernel_size}.")
+        self.conv = layers.Conv3D(self.filters, self.kernel_size, padding="valid", name="conv",
+                                  dtype=self.dtype_policy)
+
+    def _pads(self):
+        kt, kh, kw = self.kernel_size
+        return [[0, 0], [kt - 1, 0], [kh // 2, kh // 2], [kw // 2, kw // 2], [0, 0]]
+
+    def build(self, input_shape):
+        b, t, h, w, c = input_shape
+        (_, _), (pt, _), (ph, _), (pw, _), _ = self._pads()
+        grow = lambda n, p: None if n is None else n + 2 * p
+        self.conv.build((b, None if t is None else t + pt, grow(h, ph), grow(w, pw), c))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.filters,)
+
+    def call(self, inputs):
+        return self.conv(ops.pad(inputs, self._pads()))
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size}
+
+
+@keras.saving.register_keras_serializable(package="vidgen_tf")
+class FrameGroupNormalization(layers.Layer):
+    """GroupNormalization of each frame on its own: statistics over ``(H, W)`` and the
+    group's channels of one frame, never across frames (so it is causal in time).
+
+    Args:
+        groups: int. Must divide the channels.
+        epsilon: float.
+    """
+
+    def __init__(self, groups=8, epsilon=1e-3, **kwargs):
+        super().__init__(**kwargs)
+        self.groups = int(groups)
+        self.epsilon = float(epsilon)
+        self.norm = layers.GroupNormalization(self.groups, epsilon=self.epsilon, name="norm",
+                                              dtype=self.dtype_policy)
+
+    def build(self, input_shape):
+        self.norm.build((None,) + tuple(input_shape[2:]))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def call(self, inputs):
+        _, t, h, w, c = inputs.shape
+        x = self.norm(ops.reshape(inputs, (-1, h, w, c)))
+        return ops.reshape(x, (-1, t, h, w, c))
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups, "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package="vidgen_tf")
 class ResidualBlock3D(layers.Layer):
     """``x + conv(silu(norm(conv(silu(norm(x))))))``, with a 1x1x1 projection of the skip
     when the channels change.
@@ -147,15 +225,17 @@ class ResidualBlock3D(layers.Layer):
 
     Args:
         filters: int. Output channels.
-        kind: ``"conv3d"`` (3x3x3 convolutions) or ``"2plus1d"`` (``Conv2Plus1D``).
+        kind: ``"conv3d"`` (3x3x3 convolutions), ``"2plus1d"`` (``Conv2Plus1D``) or
+            ``"causal"`` (3x3x3 ``CausalConv3D`` and ``FrameGroupNormalization``: output
+            frame ``t`` never depends on later frames).
         groups: int. GroupNorm groups (must divide the channels).
     """
 
     def __init__(self, filters, kind="conv3d", groups=8, **kwargs):
         super().__init__(**kwargs)
-        if kind not in ("conv3d", "2plus1d"):
-            raise ValueError(f"ResidualBlock3D: kind must be 'conv3d' or '2plus1d', got "
-                             f"{kind!r}.")
+        if kind not in ("conv3d", "2plus1d", "causal"):
+            raise ValueError(f"ResidualBlock3D: kind must be 'conv3d', '2plus1d' or 'causal', "
+                             f"got {kind!r}.")
         self.filters = int(filters)
         self.kind = kind
         self.groups = int(groups)
@@ -164,11 +244,18 @@ class ResidualBlock3D(layers.Layer):
         def conv(name):
             if kind == "conv3d":
                 return layers.Conv3D(self.filters, 3, padding="same", name=name, dtype=policy)
+            if kind == "causal":
+                return CausalConv3D(self.filters, 3, name=name, dtype=policy)
             return Conv2Plus1D(self.filters, 3, name=name, dtype=policy)
 
-        self.norm1 = layers.GroupNormalization(self.groups, name="norm1", dtype=policy)
+        def norm(name):
+            if kind == "causal":
+                return FrameGroupNormalization(self.groups, name=name, dtype=policy)
+            return layers.GroupNormalization(self.groups, name=name, dtype=policy)
+
+        self.norm1 = norm("norm1")
         self.conv1 = conv("conv1")
-        self.norm2 = layers.GroupNormalization(self.groups, name="norm2", dtype=policy)
+        self.norm2 = norm("norm2")
         self.conv2 = conv("conv2")
         self.skip = None
 
