@@ -16,8 +16,9 @@
 7. under each precision policy (``float32``, ``mixed_float16``, ``mixed_bfloat16``) an
    instance built from the config (under that global policy) keeps float32 variables and
    returns finite outputs of the policy's compute dtype, or float32 for the outputs the
-   class documents as float32 (``float32_outputs``); the global policy is restored
-   afterwards (``run_precision_test`` runs this step alone).
+   class documents as float32 (``float32_outputs``), or int32 for integer outputs (tokens,
+   ``int32_outputs``); the global policy is restored afterwards (``run_precision_test``
+   runs this step alone).
 
 Inputs are one NumPy batch, or a list of them for layers and models with several inputs.
 """
@@ -120,6 +121,7 @@ def run_model_test(model, inputs, expected_shapes, *, trainable_params, non_trai
         atol: float. Tolerance of output comparisons.
         float32_outputs: names of the outputs the class documents as float32 under every
             policy (``"output"`` for a single tensor).
+        int32_outputs: names of the integer outputs (tokens), int32 under every policy.
         policies: the precision policies to check the output dtypes under.
     """
     import keras
@@ -190,18 +192,25 @@ def run_model_test(model, inputs, expected_shapes, *, trainable_params, non_trai
 
     # 7. output dtypes under each precision policy (built under it, from the config)
     run_precision_test(model, inputs, expected, float32_outputs=float32_outputs,
-                       policies=policies)
+                       int32_outputs=int32_outputs, policies=policies)
 
 
-def run_precision_test(model, inputs, output_names, float32_outputs=(), policies=POLICIES):
+def _expected_dtype(key, compute_dtype, float32_outputs, int32_outputs):
+    if key in int32_outputs:
+        return "int32"
+    return "float32" if key in float32_outputs else compute_dtype
+
+
+def run_precision_test(model, inputs, output_names, float32_outputs=(), int32_outputs=(),
+                       policies=POLICIES):
     """Step 7 of the harness on its own: for each policy, an instance of ``model``'s class
     built from its config under that global policy returns finite outputs of the policy's
-    compute dtype (float32 for ``float32_outputs``) and keeps variables of the policy's
-    variable dtype. The global policy is restored afterwards."""
+    compute dtype (float32 for ``float32_outputs``, int32 for ``int32_outputs``) and keeps
+    variables of the policy's variable dtype. The global policy is restored afterwards."""
     import keras
 
     names = set(output_names)
-    unknown = set(float32_outputs) - names
+    unknown = (set(float32_outputs) | set(int32_outputs)) - names
     assert not unknown, f"float32_outputs names no output: {sorted(unknown)}"
     xs = _as_list(inputs)
     call_inputs = xs if isinstance(inputs, (list, tuple)) else xs[0]
@@ -214,7 +223,7 @@ def run_precision_test(model, inputs, output_names, float32_outputs=(), policies
             instance = type(model).from_config(config)
             result = instance(call_inputs, training=False)
             assert _dtypes(result) == {
-                k: "float32" if k in float32_outputs else policy.compute_dtype
+                k: _expected_dtype(k, policy.compute_dtype, float32_outputs, int32_outputs)
                 for k in names}, name
             values = result.values() if isinstance(result, dict) else [result]
             assert all(np.all(np.isfinite(np.asarray(keras.ops.cast(v, "float32"))))

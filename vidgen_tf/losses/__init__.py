@@ -6,6 +6,8 @@
   penalties (WGAN-GP, R1) and an auxiliary classifier's multi-label loss (lesson 02).
 - ``temporal``: Horn-Schunck optical flow, warping, and a temporal-consistency loss
   (lesson 04).
+- ``vq``: vector quantization: nearest codes, the straight-through estimator, the
+  commitment loss, the EMA codebook update, perplexity and code usage (lesson 05).
 
 Video tensors are ``(batch, frames, height, width, channels)``, float in ``[-1, 1]``.
 Every loss returns per-example values or their mean as documented, in float32.

@@ -9,6 +9,9 @@
 - ``mocogan``: ``MoCoGAN``, content and motion as separate codes (lesson 03).
 - ``prediction``: ``ConvLSTMPredictor`` and ``SimVPPredictor``, the next frames from the
   first ones (lesson 04).
+- ``vqvae``: ``VideoVQVAE``, clips to a grid of tokens and back (lesson 05).
+- ``videogpt``: ``VideoGPT``, a transformer prior over the tokens with a key-value cache
+  (lesson 05).
 
 Videos are ``(batch, frames, height, width, channels)`` floats in ``[-1, 1]``.
 """
@@ -18,6 +21,8 @@ from vidgen_tf.models.mocogan import MoCoGAN
 from vidgen_tf.models.prediction import ConvLSTMPredictor, SimVPPredictor
 from vidgen_tf.models.sprite_vae import SpriteVAE
 from vidgen_tf.models.vae import FrameVAE, VideoVAE, aggregate_gaussian
+from vidgen_tf.models.videogpt import VideoGPT
+from vidgen_tf.models.vqvae import VideoVQVAE
 
 __all__ = ["ConvLSTMPredictor", "FrameVAE", "MoCoGAN", "SimVPPredictor", "SpriteVAE",
-           "VideoGAN", "VideoVAE", "aggregate_gaussian"]
+           "VideoGAN", "VideoGPT", "VideoVAE", "VideoVQVAE", "aggregate_gaussian"]

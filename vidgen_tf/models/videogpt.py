@@ -312,6 +312,72 @@ class VideoGPT(keras.Model):
                 positions.update(i + 1)
         return tokens
 
+    def prefix_tokens(self, vqvae, frames):
+        """The tokens that encode a clip's first frames: the prefix of a frame-conditioned
+        sample.
+
+        The frames are made into a whole clip by repeating the last one, encoded by
+        ``vqvae`` (whose encoder must be causal), and the token slices that the given frames
+        decide are kept: ``ceil(k / s)`` slices for ``k`` frames and a time stride of ``s``
+        (at least one; with fewer than ``s`` frames its remaining frames are the last given
+        frame, still).
+
+        Args:
+            vqvae: a ``VideoVQVAE`` with ``causal=True`` and this prior's grid.
+            frames: ``(B, k, H, W, C)`` float in ``[-1, 1]``.
+
+        Returns:
+            int32 NumPy ``(B, slices * h * w)``.
+        """
+        if not getattr(vqvae, "causal", False) or tuple(vqvae.token_grid) != self.grid:
+            raise ValueError(f"VideoGPT.prefix_tokens: needs a causal VQ-VAE with the token "
+                             f"grid {self.grid}, got {type(vqvae).__name__} with "
+                             f"{getattr(vqvae, 'token_grid', None)} (causal="
+                             f"{getattr(vqvae, 'causal', None)}).")
+        frames = np.asarray(frames, dtype="float32")
+        total = vqvae.video_shape[0]
+        given = frames.shape[1]
+        if frames.ndim != 5 or not 1 <= given <= total or (
+                tuple(frames.shape[2:]) != tuple(vqvae.video_shape[1:])):
+            raise ValueError(f"VideoGPT.prefix_tokens: expected frames (batch, 1..{total}, "
+                             f"{', '.join(map(str, vqvae.video_shape[1:]))}), got "
+                             f"{frames.shape}.")
+        clip = np.concatenate([frames, np.repeat(frames[:, -1:], total - given, axis=1)], 1)
+        stride = total // self.grid[0]
+        slices = -(-given // stride)
+        tokens = np.asarray(vqvae.encode(clip)).reshape(len(frames), -1)
+        return tokens[:, :slices * self.grid[1] * self.grid[2]]
+
+    def generate(self, vqvae, num, labels=None, first_frames=None, temperature=1.0,
+                 top_k=None, seed=None, batch_size=64, progress=False):
+        """Clips decoded by ``vqvae`` from sampled tokens: ``(num, T, H, W, C)`` float NumPy.
+
+        Args:
+            vqvae: the ``VideoVQVAE`` whose tokens this prior models.
+            num: int.
+            labels: optional int ``(num,)`` (-1: none).
+            first_frames: optional ``(num, k, H, W, C)``: given opening frames (their tokens
+                are the prefix, ``prefix_tokens``).
+            temperature, top_k: as ``sample``.
+            seed: optional int; batch ``j`` is drawn with ``seed + j``.
+            batch_size: int. Clips sampled at once.
+            progress: bool.
+
+        Returns:
+            float32 NumPy clips.
+        """
+        parts = []
+        for j, start in enumerate(range(0, num, batch_size)):
+            n = min(batch_size, num - start)
+            prefix = None
+            if first_frames is not None:
+                prefix = self.prefix_tokens(vqvae, first_frames[start:start + n])
+            tokens = self.sample(n, labels=None if labels is None else labels[start:start + n],
+                                 prefix=prefix, temperature=temperature, top_k=top_k,
+                                 seed=None if seed is None else seed + j, progress=progress)
+            parts.append(np.asarray(vqvae.decode(tokens.reshape((n,) + self.grid))))
+        return np.concatenate(parts)
+
     def get_config(self):
         return {**super().get_config(), "grid": self.grid, "num_codes": self.num_codes,
                 "dim": self.dim, "depth": self.depth, "heads": self.heads,

@@ -30,7 +30,7 @@ import functools
 
 import numpy as np
 
-from vidgen_tf.training.recipes import Recipe, register, synthetic_stream
+from vidgen_tf.training.recipes import Recipe, register, synthetic_stream, warmup_cosine_adam
 
 
 def task(profile):
@@ -56,18 +56,6 @@ def _steps(kind, profile):
                         gpu={"convlstm": 50000, "simvp": 50000}[kind])
 
 
-def _optimizer(profile, steps, peak):
-    """Adam with a linear warm-up from ``peak / 25`` over the first 5 % of the steps (as
-    OpenSTL's one-cycle schedule starts), then a cosine decay to 0 at the last step."""
-    import keras
-
-    warmup = max(1, int(0.05 * steps))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        peak / 25, decay_steps=max(1, steps - warmup), alpha=0.0, warmup_target=peak,
-        warmup_steps=warmup)
-    return keras.optimizers.Adam(schedule)
-
-
 def build(kind, profile, steps=None, flow_weight=0.0):
     """The ``kind`` predictor (``"convlstm"`` or ``"simvp"``) at ``profile``, compiled with
     its schedule over ``steps`` (default: the recipe's); ``flow_weight``: the weight of the
@@ -90,7 +78,7 @@ def build(kind, profile, steps=None, flow_weight=0.0):
             cpu=dict(skip_width=16, hidden=32, translator_width=128, translator_blocks=4),
             gpu=dict(skip_width=32, hidden=64, translator_width=256, translator_blocks=6)),
             l1_weight=1.0, saturate=True, flow_weight=flow_weight)
-    model.compile(optimizer=_optimizer(profile, steps, profile.pick(smoke=1e-3, cpu=2e-3,
+    model.compile(optimizer=warmup_cosine_adam(steps, profile.pick(smoke=1e-3, cpu=2e-3,
                                                                     gpu=1e-3)),
                   jit_compile=profile.jit_compile)
     model.optimizer.build(model.trainable_variables)

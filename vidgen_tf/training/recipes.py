@@ -74,6 +74,8 @@ def _import_builtin():
     import vidgen_tf.training.vae_recipe  # noqa: F401  registers "vae", "vae-digits-1-32"
     import vidgen_tf.training.mocogan_recipe  # noqa: F401  registers "mocogan"
     import vidgen_tf.training.prediction_recipe  # noqa: F401  "convlstm", "simvp"
+    import vidgen_tf.training.vqvae_recipe  # noqa: F401  registers "vqvae"
+    import vidgen_tf.training.videogpt_recipe  # noqa: F401  registers "videogpt"
 
 
 # a recipe registered again replaces the first (a notebook cell run twice); the built-in
@@ -116,6 +118,19 @@ tested_recipes.__test__ = False
 def _load_builtin():
     """Import the built-in recipes (``RECIPES`` does it at its first lookup)."""
     RECIPES.load()
+
+
+def warmup_cosine_adam(steps, peak, **options):
+    """Adam with a linear warm-up from ``peak / 25`` over the first 5 % of ``steps`` (as
+    OpenSTL's one-cycle schedule starts), then a cosine decay to 0 at the last step;
+    ``options`` go to ``keras.optimizers.Adam``."""
+    import keras
+
+    warmup = max(1, int(0.05 * steps))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        peak / 25, decay_steps=max(1, steps - warmup), alpha=0.0, warmup_target=peak,
+        warmup_steps=warmup)
+    return keras.optimizers.Adam(schedule, **options)
 
 
 def synthetic_stream(source, batch_size, first_step):
