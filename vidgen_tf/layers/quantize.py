@@ -10,8 +10,8 @@ import keras
 from keras import ops
 
 from vidgen_tf.layers.replica import cross_replica_sum
-from vidgen_tf.losses.vq import (assignment_statistics, code_usage, ema_statistics,
-                                 laplace_codebook, lookup, nearest_codes, perplexity,
+from vidgen_tf.losses.vq import (assignment_statistics, code_counts, ema_statistics,
+                                 laplace_codebook, lookup, nearest_codes, perplexity_of_counts,
                                  straight_through)
 
 
@@ -149,9 +149,12 @@ class VectorQuantizer(keras.layers.Layer):
         return lookup(indices, self.codebook)
 
     def usage(self, indices):
-        """``{"perplexity": ..., "usage": ...}`` of a set of tokens (``losses.vq``)."""
-        return {"perplexity": perplexity(indices, self.num_codes),
-                "usage": code_usage(indices, self.num_codes)}
+        """``{"perplexity": ..., "usage": ...}`` of a batch of tokens (``losses.vq``): the
+        perplexity of the code frequencies and the share of codes used, counted over the
+        whole global batch under a strategy."""
+        counts = cross_replica_sum(code_counts(indices, self.num_codes))
+        return {"perplexity": perplexity_of_counts(counts),
+                "usage": ops.mean(ops.cast(counts > 0, "float32"))}
 
     def get_config(self):
         return {**super().get_config(), "num_codes": self.num_codes,

@@ -113,18 +113,25 @@ def laplace_codebook(ema_count, ema_sum, epsilon=1e-5):
     return ema_sum / smoothed[:, None]
 
 
-def perplexity(indices, num_codes):
-    """``exp(entropy)`` of the code frequencies in ``indices``: ``K`` when every code is
-    used equally, 1 when one code takes everything. It depends on how many indices are
-    counted (a batch uses fewer codes than a data set): compare at equal sizes."""
-    counts = ops.sum(ops.one_hot(ops.reshape(ops.cast(indices, "int32"), (-1,)), num_codes,
-                                 dtype="float32"), axis=0)
+def code_counts(indices, num_codes):
+    """How often each of the ``K`` codes occurs in ``indices``: float32 ``(K,)``."""
+    return ops.sum(ops.one_hot(ops.reshape(ops.cast(indices, "int32"), (-1,)), num_codes,
+                               dtype="float32"), axis=0)
+
+
+def perplexity_of_counts(counts):
+    """``exp(entropy)`` of the frequencies ``counts / sum(counts)``."""
     p = counts / ops.maximum(ops.sum(counts), 1.0)
     return ops.exp(-ops.sum(p * ops.log(p + 1e-10)))
 
 
+def perplexity(indices, num_codes):
+    """``exp(entropy)`` of the code frequencies in ``indices``: ``K`` when every code is
+    used equally, 1 when one code takes everything. It depends on how many indices are
+    counted (a batch uses fewer codes than a data set): compare at equal sizes."""
+    return perplexity_of_counts(code_counts(indices, num_codes))
+
+
 def code_usage(indices, num_codes):
     """The share of the ``K`` codes that occur in ``indices`` at least once."""
-    counts = ops.sum(ops.one_hot(ops.reshape(ops.cast(indices, "int32"), (-1,)), num_codes,
-                                 dtype="float32"), axis=0)
-    return ops.mean(ops.cast(counts > 0, "float32"))
+    return ops.mean(ops.cast(code_counts(indices, num_codes) > 0, "float32"))
