@@ -103,7 +103,7 @@ def _declared_shapes(model, input_shapes):
 
 def run_model_test(model, inputs, expected_shapes, *, trainable_params, non_trainable_params=0,
                    loss=None, targets=None, tmp_path=None, fit=True, atol=1e-5,
-                   float32_outputs=(), policies=POLICIES):
+                   float32_outputs=(), int32_outputs=(), policies=POLICIES):
     """Run the harness on ``model`` (already constructed, not yet called).
 
     Args:

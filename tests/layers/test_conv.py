@@ -3,8 +3,11 @@
 import numpy as np
 import pytest
 
+import keras
+
 from tests.harness import conv_params, norm_params, run_model_test
-from vidgen_tf.layers import Conv2Plus1D, DepthToSpace3D, ResidualBlock3D, SpaceToDepth3D
+from vidgen_tf.layers import (CausalConv3D, Conv2Plus1D, DepthToSpace3D, FrameGroupNormalization,
+                              ResidualBlock3D, SpaceToDepth3D)
 
 RNG = np.random.default_rng(0)
 
@@ -87,6 +90,15 @@ CONTRACT = {
     "residual_block": (lambda: ResidualBlock3D(6, groups=3), (2, 2, 4, 4, 3), (2, 2, 4, 4, 6),
                        norm_params(3) + conv_params(27, 3, 6) + norm_params(6)
                        + conv_params(27, 6, 6) + conv_params(1, 3, 6)),
+    "causal_conv": (lambda: CausalConv3D(5, (3, 3, 1)), (2, 3, 4, 4, 2), (2, 3, 4, 4, 5),
+                    conv_params((3, 3, 1), 2, 5)),
+    "frame_group_norm": (lambda: FrameGroupNormalization(2), (2, 3, 4, 4, 4), (2, 3, 4, 4, 4),
+                         norm_params(4)),
+    # the same counts as the residual block: only the padding and the norm's extent differ
+    "causal_residual_block": (lambda: ResidualBlock3D(6, kind="causal", groups=3),
+                              (2, 3, 4, 4, 3), (2, 3, 4, 4, 6),
+                              norm_params(3) + conv_params(27, 3, 6) + norm_params(6)
+                              + conv_params(27, 6, 6) + conv_params(1, 3, 6)),
 }
 
 
@@ -103,3 +115,54 @@ def test_hand_counts_are_those_of_the_layers():
     """The counting helpers, once against numbers written out."""
     assert CONTRACT["conv2plus1d"][3] == (9 * 3 * 6 + 6) + (3 * 6 * 6 + 6) == 282
     assert CONTRACT["residual_block"][3] == 6 + (81 * 6 + 6) + 12 + (162 * 6 + 6) + (18 + 6)
+
+
+def test_causal_conv3d_is_a_conv3d_over_the_past_frames_only():
+    """Its output at frame t is Conv3D "valid" over zero-padded frames t-2 .. t; changing
+    frames after t changes nothing up to t, while a "same" Conv3D would see frame t+1."""
+    x = RNG.normal(size=(2, 5, 4, 4, 2)).astype("float32")
+    layer = CausalConv3D(3, 3)
+    out = np.asarray(layer(x))
+    kernel, bias = (np.asarray(w) for w in layer.conv.weights)
+    padded = np.pad(x, [(0, 0), (2, 0), (1, 1), (1, 1), (0, 0)])
+    expected = np.zeros_like(out)
+    for t in range(5):
+        for i in range(4):
+            for j in range(4):
+                window = padded[:, t:t + 3, i:i + 3, j:j + 3]           # (B, 3, 3, 3, 2)
+                expected[:, t, i, j] = np.einsum("bthwc,thwco->bo", window, kernel) + bias
+    # float32 sums of 54 products: rounding of a few 1e-7
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    for t in range(4):
+        changed = x.copy()
+        changed[:, t + 1:] = RNG.normal(size=changed[:, t + 1:].shape)
+        np.testing.assert_array_equal(np.asarray(layer(changed))[:, :t + 1], out[:, :t + 1])
+    same = keras.layers.Conv3D(3, 3, padding="same")
+    same.build(x.shape)
+    changed = x.copy()
+    changed[:, 3:] += 1.0
+    assert not np.allclose(np.asarray(same(changed))[:, 2], np.asarray(same(x))[:, 2])
+    with pytest.raises(ValueError, match="spatial kernel must be odd"):
+        CausalConv3D(3, (3, 2, 3))
+
+
+def test_frame_group_norm_normalises_each_frame_alone():
+    x = RNG.normal(size=(2, 3, 4, 4, 4)).astype("float32") * np.arange(1, 4)[None, :, None,
+                                                                            None, None]
+    out = np.asarray(FrameGroupNormalization(2, epsilon=1e-3)(x))
+    groups = x.reshape(2, 3, 4, 4, 2, 2)
+    mean = groups.mean(axis=(2, 3, 5), keepdims=True)
+    var = groups.var(axis=(2, 3, 5), keepdims=True)
+    expected = ((groups - mean) / np.sqrt(var + 1e-3)).reshape(x.shape)
+    np.testing.assert_allclose(out, expected, atol=1e-5)      # float32 mean and variance
+
+
+def test_a_causal_residual_block_never_reads_later_frames():
+    x = RNG.normal(size=(1, 6, 4, 4, 4)).astype("float32")
+    for kind, causal in (("causal", True), ("conv3d", False)):
+        block = ResidualBlock3D(4, kind=kind, groups=2)
+        out = np.asarray(block(x))
+        changed = x.copy()
+        changed[:, 3:] = RNG.normal(size=changed[:, 3:].shape)
+        unchanged = np.array_equal(np.asarray(block(changed))[:, :3], out[:, :3])
+        assert unchanged == causal, kind        # the clip-wide block does read them
