@@ -576,3 +576,27 @@ def references(quick=False):
                "| reference | recipe | steps | MB | command |\n|---|---|---|---|---|\n"
                + "\n".join(rows) + "\n")
     return {"metrics": result, "details": details}
+
+
+@benchmark("vqvae", "Lesson 05: causal video VQ-VAE (EMA codebook of 512 with restarts) on one "
+                    "moving digit, 32x32, 16 frames, to 4x8x8 tokens (recipe 'vqvae', cpu "
+                    "profile, the recipe's steps)")
+def vqvae(quick=False):
+    from vidgen_tf.metrics.bars import Bar
+
+    model, metrics, seconds, timing, profile = _run("vqvae", quick)
+    scores = metrics["scores"]
+    result = {"held-out PSNR (dB)": round(scores["heldout_psnr_db"], 2),
+              "held-out code usage": round(scores["code_usage"], 3),
+              "held-out code perplexity": round(scores["code_perplexity"], 1),
+              **_timing_metrics(metrics, seconds, timing)}
+    bars = [Bar("heldout_psnr_db", "held-out PSNR (dB)", low=21.0),
+            Bar("code_usage", "share of codes used over the held-out set", low=0.5)]
+    details = (f"{scores['heldout_clips']} held-out clips of {scores['setting']}: PSNR of the "
+               f"decoded tokens (clipped to [-1, 1]) against the clips; code usage: the share "
+               f"of the {scores['num_codes']} codes that occur at least once among the "
+               f"held-out clips' {scores['heldout_clips']} x "
+               f"{'x'.join(map(str, scores['token_grid']))} tokens; perplexity: exp of the "
+               f"entropy of their frequencies. Reproduce: `python -m vidgen_tf train vqvae "
+               f"--profile cpu --out runs/vqvae`.\n" + _bars_line(bars, scores))
+    return {"metrics": result, "details": details}
