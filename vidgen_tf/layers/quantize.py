@@ -10,9 +10,8 @@ import keras
 from keras import ops
 
 from vidgen_tf.layers.replica import cross_replica_sum
-from vidgen_tf.losses.vq import (assignment_statistics, code_counts, ema_statistics,
-                                 laplace_codebook, lookup, nearest_codes, perplexity_of_counts,
-                                 straight_through)
+from vidgen_tf.losses.vq import (assignment_statistics, code_counts, ema_codebook_step, lookup,
+                                 nearest_codes, perplexity_of_counts, straight_through)
 
 
 @keras.saving.register_keras_serializable(package="vidgen_tf")
@@ -128,12 +127,9 @@ class VectorQuantizer(keras.layers.Layer):
         quantized = lookup(indices, codebook)        # the codes before this step's update
         counts, sums = assignment_statistics(ops.stop_gradient(flat), indices, self.num_codes)
         counts, sums = cross_replica_sum(counts), cross_replica_sum(sums)
-        ema_count, ema_sum = ema_statistics(ema_count, ema_sum, counts, sums, self.decay)
-        codebook = laplace_codebook(ema_count, ema_sum, self.epsilon)
-        dead = ema_count < self.restart_threshold
-        codebook = ops.where(dead[:, None], candidates, codebook)
-        ema_sum = ops.where(dead[:, None], candidates, ema_sum)
-        ema_count = ops.where(dead, ops.ones_like(ema_count), ema_count)
+        codebook, ema_count, ema_sum = ema_codebook_step(
+            ema_count, ema_sum, counts, sums, candidates, self.decay, self.epsilon,
+            self.restart_threshold)
         self.codebook.assign(codebook)
         self.ema_count.assign(ema_count)
         self.ema_sum.assign(ema_sum)

@@ -9,11 +9,12 @@ against:
 - ``straight_through``: the quantized value forward, the identity backward (van den Oord et
   al. 2017): the encoder receives the decoder's gradient as if there were no rounding.
 - ``commitment_loss``: ``mean |z - sg(e)|^2``, which keeps the encoder near its codes.
-- ``ema_statistics`` / ``laplace_codebook``: the codebook as an exponential moving average of
+- ``ema_statistics`` / ``laplace_codebook`` / ``ema_codebook_step``: the codebook as an
+  exponential moving average of
   the vectors assigned to each code (van den Oord et al. 2017, appendix A.1; decay 0.99 in
   Razavi et al. 2019), with Laplace smoothing of the counts (as Sonnet's
   ``VectorQuantizerEMA`` and VideoGPT do), so that a code with no vectors does not divide
-  by zero.
+  by zero; a code whose moving count falls below a threshold is restarted.
 - ``perplexity`` and ``code_usage``: how many codes a batch of indices really uses.
 
 Everything is computed in float32. Shapes: ``z (..., D)``, ``codebook (K, D)``, indices
@@ -111,6 +112,34 @@ def laplace_codebook(ema_count, ema_sum, epsilon=1e-5):
     total = ops.sum(ema_count)
     smoothed = (ema_count + epsilon) / (total + num_codes * epsilon) * total
     return ema_sum / smoothed[:, None]
+
+
+def ema_codebook_step(ema_count, ema_sum, counts, sums, candidates, decay=0.99, epsilon=1e-5,
+                      restart_threshold=1.0):
+    """One training step of an EMA codebook with dead-code restarts.
+
+    The statistics move towards this batch's (``ema_statistics``), the codebook is their
+    Laplace-smoothed ratio (``laplace_codebook``), and every code whose moving count is now
+    below ``restart_threshold`` is *dead*: it becomes its row of ``candidates`` (random
+    encoder outputs of the batch), with the statistics of that one vector (count 1, sum the
+    vector).
+
+    Args:
+        ema_count: ``(K,)``; ema_sum: ``(K, D)``: the statistics before the step.
+        counts: ``(K,)``; sums: ``(K, D)``: this batch's (``assignment_statistics``).
+        candidates: ``(K, D)``: a replacement for each code, used where it is dead.
+        decay, epsilon, restart_threshold: floats.
+
+    Returns:
+        ``(codebook (K, D), ema_count (K,), ema_sum (K, D))`` after the step.
+    """
+    ema_count, ema_sum = ema_statistics(ema_count, ema_sum, counts, sums, decay)
+    codebook = laplace_codebook(ema_count, ema_sum, epsilon)
+    dead = ema_count < restart_threshold
+    codebook = ops.where(dead[:, None], candidates, codebook)
+    ema_sum = ops.where(dead[:, None], candidates, ema_sum)
+    ema_count = ops.where(dead, ops.ones_like(ema_count), ema_count)
+    return codebook, ema_count, ema_sum
 
 
 def code_counts(indices, num_codes):
