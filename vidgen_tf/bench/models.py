@@ -498,10 +498,22 @@ def step_profile(recipe, profile):
     profile's mixed precision and XLA would only slow it down)."""
     from vidgen_tf.training.precision import set_precision
 
+    from vidgen_tf.training.videogpt_recipe import UNTRAINED, VQVAE_ENV
+
     profile = profile.replace(precision="float32", jit_compile=False)
     set_precision(profile)
-    model = recipe.build(profile)
-    batch = _first_batch(recipe, profile)
+    # a prior's step costs the same whatever VQ-VAE made its tokens: an untrained one of the
+    # profile's sizes (no trained one ships at the gpu profile)
+    previous = os.environ.get(VQVAE_ENV)
+    os.environ[VQVAE_ENV] = UNTRAINED
+    try:
+        model = recipe.build(profile)
+        batch = _first_batch(recipe, profile)
+    finally:
+        if previous is None:
+            os.environ.pop(VQVAE_ENV)
+        else:
+            os.environ[VQVAE_ENV] = previous
     every = int(getattr(model, "r1_every", 1) or 1)
     compiled, _ = time_train_step(model, batch, steps=every, warmup=1, eager=False)
     flops, _ = mean_step_flops(model, batch)
@@ -599,4 +611,80 @@ def vqvae(quick=False):
                f"{'x'.join(map(str, scores['token_grid']))} tokens; perplexity: exp of the "
                f"entropy of their frequencies. Reproduce: `python -m vidgen_tf train vqvae "
                f"--profile cpu --out runs/vqvae`.\n" + _bars_line(bars, scores))
+    return {"metrics": result, "details": details}
+
+
+def sampling_speed(model, clips=1, seed=0):
+    """Tokens per second of ``model.sample`` for ``clips`` clips at once, with the key-value
+    cache and without (each step traced once before it is timed)."""
+    rates = {}
+    for use_cache in (True, False):
+        model.sample(clips, seed=seed, use_cache=use_cache)           # traced
+        start = time.perf_counter()
+        model.sample(clips, seed=seed + 1, use_cache=use_cache)
+        rates[use_cache] = clips * model.length / (time.perf_counter() - start)
+    return rates[True], rates[False]
+
+
+def videogpt_bars(profile):
+    """Lesson 05's bars for the prior's samples (digits-1-32 at the cpu profile): digit
+    confidence >= 0.6, >= 8 classes, identity >= 0.6, proxy FVD below the first-frame-repeated
+    baseline (271; lesson 01's VAE scored 604 in the same setting), mean displacement inside
+    the real clips' 10th-90th percentile."""
+    from vidgen_tf.metrics.bars import digit_sample_bars
+    from vidgen_tf.training.sprite_vae_recipe import FIRST_FRAME_REPEATED_FVD
+    from vidgen_tf.training.vqvae_recipe import setting
+
+    s = setting(profile)
+    one_digit_32 = s.single_digit and s.image_size == 32
+    return digit_sample_bars(s, fvd_below=FIRST_FRAME_REPEATED_FVD if one_digit_32 else None,
+                             real_count=profile.pick(smoke=16, cpu=256, gpu=256))
+
+
+@benchmark("videogpt", "Lesson 05: VideoGPT prior (a causal transformer over the reference "
+                       "VQ-VAE's 4x8x8 tokens, the digit as its start token) on one moving "
+                       "digit, 32x32, 16 frames (recipe 'videogpt', cpu profile, the recipe's "
+                       "steps)")
+def videogpt(quick=False):
+    from vidgen_tf.metrics.bars import Bar
+
+    model, metrics, seconds, timing, profile = _run("videogpt", quick)
+    scores = metrics["scores"]
+    one_cached, one_full = sampling_speed(model, 1)
+    many = 4 if quick else 16
+    many_cached, many_full = sampling_speed(model, many)
+    result = {"held-out nats per token": round(scores["heldout_nats_per_token"], 3),
+              "held-out nats per token, no class": round(
+                  scores["heldout_nats_per_token_unconditional"], 3),
+              "ln K (a uniform prior)": round(scores["log_num_codes"], 3),
+              "tokens/s, 1 clip, cache": round(one_cached, 1),
+              "tokens/s, 1 clip, no cache": round(one_full, 1),
+              "cache speed-up, 1 clip": round(one_cached / one_full, 2),
+              f"tokens/s, {many} clips, cache": round(many_cached, 1),
+              f"tokens/s, {many} clips, no cache": round(many_full, 1),
+              f"cache speed-up, {many} clips": round(many_cached / many_full, 2),
+              **{f"samples {k}": round(v, 3) for k, v in scores["samples"].items()},
+              **{f"unconditional {k}": round(v, 3) for k, v in scores["unconditional"].items()},
+              **{f"first frame given {k}": round(v, 3)
+                 for k, v in scores["frame_conditioned"].items()},
+              **_timing_metrics(metrics, seconds, timing)}
+    bars = videogpt_bars(profile)
+    speed = {"speedup": one_cached / one_full}
+    details = (f"Held-out cross-entropy of the {scores['heldout_clips']} test clips' tokens "
+               f"(nats per token, given the digit and without it) beside ln K, what a prior "
+               f"that knows nothing pays. Samples: {len(scores['samples']) and 256} clips "
+               f"drawn for the digits 0-9 in turn (temperature 1, no top-k), decoded by the "
+               f"VQ-VAE and scored in the {scores['setting']} setting (compare with the "
+               f"baseline table and with `vae-digits-1-32`, lesson 01's VAE: proxy FVD 604.1); "
+               f"unconditional: the null class; first frame given: the first frame of "
+               f"held-out clips encoded as the prefix (its token slice, frames 1-4 the given "
+               f"frame), the rest sampled without a class, label accuracy against the given "
+               f"clip's digit. Sampling speed: the same compiled loop with the key-value cache "
+               f"(one position per step) and without (the whole sequence per step). "
+               f"Reproduce: `python -m vidgen_tf train videogpt --profile cpu --out "
+               f"runs/videogpt` (needs the reference run 'vqvae', or $VIDGEN_VQVAE).\n"
+               + _bars_line(bars, scores["samples"])
+               + _bars_line([Bar("label_accuracy", "first frame given: frames showing its "
+                                 "digit", low=0.7)], scores["frame_conditioned"])
+               + _bars_line([Bar("speedup", "cache speed-up (1 clip)", low=5.0)], speed))
     return {"metrics": result, "details": details}

@@ -119,7 +119,7 @@ class VideoGPT(keras.Model):
             raise ValueError(f"VideoGPT: label_dropout must be in [0, 1], got "
                              f"{label_dropout!r}.")
         self.length = math.prod(self.grid)
-        self.head_dim = self.dim // self.heads
+        self.data_shape = (self.length,)          # a training clip: its tokens        self.head_dim = self.dim // self.heads
         policy = self.dtype_policy
         # inputs: the codes, then the null class (index K), then the classes (K + 1 + c)
         self.token_embedding = layers.Embedding(self.num_codes + 1 + self.num_classes,

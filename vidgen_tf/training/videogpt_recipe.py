@@ -4,9 +4,11 @@
 The prior models the token grids that the ``vqvae`` recipe's VQ-VAE gives the clips of its
 setting (one moving digit; at the cpu profile 32x32, 16 frames, 4x8x8 = 256 tokens). The
 VQ-VAE is the shipped reference run ``vqvae`` (``references.load_reference``), or the model
-file named by ``$VIDGEN_VQVAE`` (a run's ``model.keras``); at the smoke profile a tiny one
-whose codebook is set from one batch. The training clips are encoded once, at the start of a
-run (a fixed set, ``training_tokens``), each with its digit: the prior learns ``p(tokens |
+file named by ``$VIDGEN_VQVAE`` (a run's ``model.keras``). ``$VIDGEN_VQVAE=untrained`` asks for
+the recipe's VQ-VAE untrained, its codebook set from one batch (tokens of the right shapes and
+no meaning: for the tests and for timing a step at a profile with no trained VQ-VAE); the
+smoke profile uses that by default. The training clips are encoded once, at the start of a run
+(a fixed set, ``training_tokens``), each with its digit: the prior learns ``p(tokens |
 digit)`` and, with the digit dropped for 10 % of the clips, ``p(tokens)``.
 
 ``evaluate`` reports the held-out cross-entropy in nats per token beside ``ln K`` (a prior
@@ -27,6 +29,7 @@ from vidgen_tf.training import vqvae_recipe
 from vidgen_tf.training.recipes import Recipe, register, warmup_cosine_adam
 
 VQVAE_ENV = "VIDGEN_VQVAE"
+UNTRAINED = "untrained"      # $VIDGEN_VQVAE=untrained: an untrained VQ-VAE (tests, timings)
 
 
 class MissingTokenizer(RuntimeError):
@@ -41,8 +44,9 @@ def _tokenizer(profile_name, path):
     from vidgen_tf.config import get_profile
 
     profile = get_profile(profile_name)
-    if profile_name == "smoke" and path is None:
-        # a tiny untrained VQ-VAE whose codebook one training call sets (tokens to model)
+    if path == UNTRAINED or (profile_name == "smoke" and path is None):
+        # the vqvae recipe's model untrained, its codebook set by one training call: tokens
+        # with the right shapes and no meaning (the smoke profile's tests, a step's timing)
         model = vqvae_recipe.build(profile)
         clips = vqvae_recipe.heldout_clips(profile, 8)[0]
         model(clips, training=True)
