@@ -119,7 +119,8 @@ class VideoGPT(keras.Model):
             raise ValueError(f"VideoGPT: label_dropout must be in [0, 1], got "
                              f"{label_dropout!r}.")
         self.length = math.prod(self.grid)
-        self.data_shape = (self.length,)          # a training clip: its tokens        self.head_dim = self.dim // self.heads
+        self.data_shape = (self.length,)          # a training clip: its tokens
+        self.head_dim = self.dim // self.heads
         policy = self.dtype_policy
         # inputs: the codes, then the null class (index K), then the classes (K + 1 + c)
         self.token_embedding = layers.Embedding(self.num_codes + 1 + self.num_classes,
@@ -275,7 +276,10 @@ class VideoGPT(keras.Model):
                              f"{top_k!r}.")
         given = 0
         if prefix is not None:
-            prefix = np.asarray(prefix, dtype="int32").reshape(num, -1)
+            prefix = np.asarray(prefix, dtype="int32")
+            if prefix.ndim != 2 or len(prefix) != num:
+                raise ValueError(f"VideoGPT.sample: the prefix must be ({num}, P): one row of "
+                                 f"tokens per clip, got shape {prefix.shape}.")
             given = prefix.shape[1]
             if given > self.length or prefix.min(initial=0) < 0 or (
                     prefix.max(initial=0) >= self.num_codes):
@@ -286,6 +290,12 @@ class VideoGPT(keras.Model):
             labels = np.asarray(labels).reshape(-1)
             if len(labels) != num:
                 raise ValueError(f"VideoGPT.sample: {num} clips but {len(labels)} labels.")
+            if not self.num_classes:
+                raise ValueError("VideoGPT.sample: this model has no classes (num_classes=0); "
+                                 "sample without labels.")
+            if labels.min(initial=0) < -1 or labels.max(initial=0) >= self.num_classes:
+                raise ValueError(f"VideoGPT.sample: labels must be in [0, {self.num_classes}) "
+                                 f"or -1 (no class), got {labels.min()}..{labels.max()}.")
         rng = np.random.default_rng(seed)
         step = self._step(use_cache, temperature, top_k)
         start = self.start_tokens(None if labels is None else ops.convert_to_tensor(labels),
