@@ -47,7 +47,7 @@ def nearest_codes(z, codebook):
         codebook: ``(K, D)``.
 
     Returns:
-        int32 ``(...)``: ``argmin_k |z - e_k|^2`` (the lowest index on a tie).
+        int32 ``(...)``: ``argmin_k |z - e_k|^2`` (on a tie, the backend's argmin picks).
     """
     if z.shape[-1] != codebook.shape[-1]:
         raise ValueError(f"nearest_codes: vectors of size {z.shape[-1]} cannot be compared "
