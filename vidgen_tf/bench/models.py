@@ -614,14 +614,14 @@ def vqvae(quick=False):
     return {"metrics": result, "details": details}
 
 
-def sampling_speed(model, clips=1, seed=0):
+def sampling_speed(model, clips=1, seed=0, jit_compile=True):
     """Tokens per second of ``model.sample`` for ``clips`` clips at once, with the key-value
-    cache and without (each step traced once before it is timed)."""
+    cache and without (each loop compiled and run once before it is timed)."""
     rates = {}
     for use_cache in (True, False):
-        model.sample(clips, seed=seed, use_cache=use_cache)           # traced
+        model.sample(clips, seed=seed, use_cache=use_cache, jit_compile=jit_compile)
         start = time.perf_counter()
-        model.sample(clips, seed=seed + 1, use_cache=use_cache)
+        model.sample(clips, seed=seed + 1, use_cache=use_cache, jit_compile=jit_compile)
         rates[use_cache] = clips * model.length / (time.perf_counter() - start)
     return rates[True], rates[False]
 
@@ -650,26 +650,27 @@ def videogpt(quick=False):
 
     model, metrics, seconds, timing, profile = _run("videogpt", quick)
     scores = metrics["scores"]
-    one_cached, one_full = sampling_speed(model, 1)
     many = 4 if quick else 16
-    many_cached, many_full = sampling_speed(model, many)
+    speeds = {(n, jit): sampling_speed(model, n, jit_compile=jit)
+              for n in (1, many) for jit in (True, False)}
     result = {"held-out nats per token": round(scores["heldout_nats_per_token"], 3),
               "held-out nats per token, no class": round(
                   scores["heldout_nats_per_token_unconditional"], 3),
-              "ln K (a uniform prior)": round(scores["log_num_codes"], 3),
-              "tokens/s, 1 clip, cache": round(one_cached, 1),
-              "tokens/s, 1 clip, no cache": round(one_full, 1),
-              "cache speed-up, 1 clip": round(one_cached / one_full, 2),
-              f"tokens/s, {many} clips, cache": round(many_cached, 1),
-              f"tokens/s, {many} clips, no cache": round(many_full, 1),
-              f"cache speed-up, {many} clips": round(many_cached / many_full, 2),
+              "ln K (a uniform prior)": round(scores["log_num_codes"], 3)}
+    for (n, jit), (cached, full) in speeds.items():
+        how = f"{n} clip{'s' if n > 1 else ''}, {'XLA' if jit else 'no XLA'}"
+        result.update({f"tokens/s, {how}, cache": round(cached, 1),
+                       f"tokens/s, {how}, no cache": round(full, 1),
+                       f"cache speed-up, {how}": round(cached / full, 2)})
+    result.update({
               **{f"samples {k}": round(v, 3) for k, v in scores["samples"].items()},
               **{f"unconditional {k}": round(v, 3) for k, v in scores["unconditional"].items()},
               **{f"first frame given {k}": round(v, 3)
                  for k, v in scores["frame_conditioned"].items()},
-              **_timing_metrics(metrics, seconds, timing)}
+              **_timing_metrics(metrics, seconds, timing)})
     bars = videogpt_bars(profile)
-    speed = {"speedup": one_cached / one_full}
+    cached, full = speeds[(1, True)]
+    speed = {"speedup": cached / full}
     details = (f"Held-out cross-entropy of the {scores['heldout_clips']} test clips' tokens "
                f"(nats per token, given the digit and without it) beside ln K, what a prior "
                f"that knows nothing pays. Samples: {len(scores['samples']) and 256} clips "
@@ -680,11 +681,12 @@ def videogpt(quick=False):
                f"held-out clips encoded as the prefix (its token slice, frames 1-4 the given "
                f"frame), the rest sampled without a class, label accuracy against the given "
                f"clip's digit. Sampling speed: the same compiled loop with the key-value cache "
-               f"(one position per step) and without (the whole sequence per step). "
+               f"(one position per step) and without (the whole sequence per step), the loop "
+               f"compiled with XLA (the default of `VideoGPT.sample`) and without. "
                f"Reproduce: `python -m vidgen_tf train videogpt --profile cpu --out "
                f"runs/videogpt` (needs the reference run 'vqvae', or $VIDGEN_VQVAE).\n"
                + _bars_line(bars, scores["samples"])
                + _bars_line([Bar("label_accuracy", "first frame given: frames showing its "
                                  "digit", low=0.7)], scores["frame_conditioned"])
-               + _bars_line([Bar("speedup", "cache speed-up (1 clip)", low=5.0)], speed))
+               + _bars_line([Bar("speedup", "cache speed-up (1 clip, XLA)", low=5.0)], speed))
     return {"metrics": result, "details": details}
