@@ -373,3 +373,66 @@ def test_a_horizon_mse_that_does_not_clip_or_averages_over_steps_is_caught():
 
     with pytest.raises(AssertionError, match="horizon_mse\\['model'\\] differs"):
         check_exercise("4.1", over_steps)
+
+
+def test_a_quantizer_without_straight_through_or_with_a_codebook_loss_is_caught():
+    import tensorflow as tf
+
+    right = READER["5.1"]
+
+    def no_straight_through(z, codebook, beta=0.25):          # the rows, no gradient to z
+        q, indices, commitment = right(z, codebook, beta)
+        return tf.gather(codebook, indices), indices, commitment
+
+    with pytest.raises(AssertionError, match="No gradient reaches z"):
+        check_exercise("5.1", no_straight_through)
+
+    def codebook_loss(z, codebook, beta=0.25):               # VQ-VAE's loss of a gradient codebook
+        q, indices, commitment = right(z, codebook, beta)
+        return q, indices, commitment + tf.reduce_mean(
+            (tf.stop_gradient(z) - tf.gather(codebook, indices)) ** 2)
+
+    with pytest.raises(AssertionError, match="the commitment loss differs"):
+        check_exercise("5.1", codebook_loss)
+
+
+def test_an_ema_step_without_smoothing_or_restarts_is_caught():
+    right = READER["5.2"]
+
+    def no_restart(ema_count, ema_sum, z, indices, candidates, decay, epsilon, threshold):
+        return right(ema_count, ema_sum, z, indices, candidates, decay, epsilon, 0.0)
+
+    with pytest.raises(AssertionError, match="ema_step's codebook differs"):
+        check_exercise("5.2", no_restart)
+
+    def stale_restart(ema_count, ema_sum, z, indices, candidates, decay, epsilon, threshold):
+        codebook, count, sums = right(ema_count, ema_sum, z, indices, candidates, decay,
+                                      epsilon, threshold)
+        decayed = decay * ema_count + (1 - decay) * np.bincount(indices, minlength=len(count))
+        return codebook, np.where(count == 1.0, decayed, count), sums   # the count not reset
+
+    with pytest.raises(AssertionError, match="ema_step's ema_count differs"):
+        check_exercise("5.2", stale_restart)
+
+
+def test_a_cached_step_with_keras_top_left_mask_or_no_mask_is_caught():
+    def top_left(x, keys, values, index, wq, wk, wv):         # the one query sees key 0 only
+        keys, values = keys.copy(), values.copy()
+        keys[:, index] = x @ wk
+        values[:, index] = x @ wv
+        return values[:, 0].copy(), keys, values
+
+    with pytest.raises(AssertionError, match="attention_step's outputs"):
+        check_exercise("5.3", top_left)
+
+    def unmasked(x, keys, values, index, wq, wk, wv):         # attends to the empty rows too
+        keys, values = keys.copy(), values.copy()
+        keys[:, index] = x @ wk
+        values[:, index] = x @ wv
+        scores = np.einsum("bd,bsd->bs", x @ wq, keys) / np.sqrt(x.shape[-1])
+        weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+        weights /= weights.sum(axis=1, keepdims=True)
+        return np.einsum("bs,bsd->bd", weights, values), keys, values
+
+    with pytest.raises(AssertionError, match="attention_step's outputs"):
+        check_exercise("5.3", unmasked)
