@@ -98,6 +98,8 @@ def _training_tokens(profile_name, path):
     model = tokenizer(profile)
     source = vqvae_recipe.setting(profile).source("train")
     count, chunk = _training_clips(profile), 1024
+    if path == UNTRAINED:           # meaningless tokens: a few batches' worth, not 100,000
+        count = min(count, 4 * _batch_size(profile))
     tokens, digits = [], []
     for start in range(0, count, chunk):
         clips = source.generate(min(chunk, count - start), start=start)
@@ -109,7 +111,8 @@ def _training_tokens(profile_name, path):
 
 def training_tokens(profile):
     """``(tokens (N, L) int32, digits (N,))``: the profile's fixed set of training clips
-    encoded by ``tokenizer(profile)`` (20000 clips at the cpu profile; once per process)."""
+    encoded by ``tokenizer(profile)`` (20000 clips at the cpu profile; four batches with an
+    untrained VQ-VAE; once per process)."""
     return _training_tokens(profile.name, os.environ.get(VQVAE_ENV) or None)
 
 
